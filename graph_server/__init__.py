@@ -1,0 +1,1 @@
+"""Schakel graph server: store, ingest pipeline, access scopes, SPARQL endpoints, CLI."""

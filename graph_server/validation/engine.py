@@ -1,0 +1,76 @@
+"""Runs a SHACL engine (pySHACL or pyshacl-turbo, same API) and turns its report graph into
+typed results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF
+from rdflib.term import Node
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
+ENGINES = ("pyshacl", "pyshacl-turbo")
+
+
+@dataclass(frozen=True)
+class ShaclResult:
+    focus_node: Node
+    path: Node | None
+    value: Node | None
+    message: str
+    severity: str  # "Violation" | "Warning" | "Info"
+    source_shape: Node | None
+    constraint: str  # local name of the constraint component, e.g. "MinCountConstraintComponent"
+
+
+@dataclass
+class ValidationReport:
+    conforms: bool
+    results: list[ShaclResult] = field(default_factory=list)
+    report_graph: Graph | None = None
+
+    def by_severity(self, severity: str) -> list[ShaclResult]:
+        return [r for r in self.results if r.severity == severity]
+
+
+def _engine(name: str):
+    if name == "pyshacl":
+        import pyshacl
+        return pyshacl.validate
+    if name == "pyshacl-turbo":
+        import pyshacl_turbo
+        return pyshacl_turbo.validate
+    raise ValueError(f"unknown SHACL engine {name!r}; choose one of {', '.join(ENGINES)}")
+
+
+def validate(data: Graph, shapes: Graph, *, engine: str = "pyshacl", ontology: Graph | None = None,
+             advanced: bool = True) -> ValidationReport:
+    """Validate `data` against `shapes`. Results of every severity are returned; whether
+    warnings count as failure is the caller's policy."""
+    run = _engine(engine)
+    _conforms, report_graph, _text = run(
+        data, shacl_graph=shapes, ont_graph=ontology, inference="none", advanced=advanced,
+        allow_warnings=True, allow_infos=True,
+    )
+    results = [_result(report_graph, node) for node in report_graph.subjects(RDF.type, SH.ValidationResult)]
+    conforms = not any(r.severity == "Violation" for r in results)
+    return ValidationReport(conforms=conforms, results=results, report_graph=report_graph)
+
+
+def _result(graph: Graph, node: Node) -> ShaclResult:
+    def one(predicate):
+        return graph.value(node, predicate)
+
+    severity = one(SH.resultSeverity)
+    component = one(SH.sourceConstraintComponent)
+    messages = [str(m) for m in graph.objects(node, SH.resultMessage)]
+    return ShaclResult(
+        focus_node=one(SH.focusNode),
+        path=one(SH.resultPath),
+        value=one(SH.value),
+        message=messages[0] if messages else "",
+        severity=str(severity).rsplit("#", 1)[-1] if isinstance(severity, URIRef) else "Violation",
+        source_shape=one(SH.sourceShape),
+        constraint=str(component).rsplit("#", 1)[-1] if component is not None else "",
+    )

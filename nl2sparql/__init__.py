@@ -1,0 +1,1 @@
+"""Dutch counter questions to scoped SPARQL: normalise, link, retrieve, translate, guard, answer, escalate."""
