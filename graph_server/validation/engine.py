@@ -13,6 +13,11 @@ SH = Namespace("http://www.w3.org/ns/shacl#")
 ENGINES = ("pyshacl", "pyshacl-turbo")
 
 
+class ShaclEngineError(RuntimeError):
+    """The engine refused to validate (a "validation failure" in SHACL terms: e.g. an
+    unsupported SPARQL construct or a malformed shape). Carries the engine's own message."""
+
+
 @dataclass(frozen=True)
 class ShaclResult:
     focus_node: Node
@@ -29,6 +34,9 @@ class ValidationReport:
     conforms: bool
     results: list[ShaclResult] = field(default_factory=list)
     report_graph: Graph | None = None
+    # sh:conforms as the engine wrote it (false as soon as any result exists, whatever its
+    # severity); `conforms` above is the project's policy (no Violation).
+    engine_conforms: bool | None = None
 
     def by_severity(self, severity: str) -> list[ShaclResult]:
         return [r for r in self.results if r.severity == severity]
@@ -49,13 +57,20 @@ def validate(data: Graph, shapes: Graph, *, engine: str = "pyshacl", ontology: G
     """Validate `data` against `shapes`. Results of every severity are returned; whether
     warnings count as failure is the caller's policy."""
     run = _engine(engine)
-    _conforms, report_graph, _text = run(
+    _conforms, report_graph, text = run(
         data, shacl_graph=shapes, ont_graph=ontology, inference="none", advanced=advanced,
-        allow_warnings=True, allow_infos=True,
+        allow_warnings=False, allow_infos=False,
     )
+    if not isinstance(report_graph, Graph):
+        # Both engines return (False, <ValidationFailure>, "Validation Failure - ...") instead
+        # of raising when the shapes cannot be evaluated.
+        raise ShaclEngineError(str(getattr(report_graph, "message", None) or report_graph or text))
     results = [_result(report_graph, node) for node in report_graph.subjects(RDF.type, SH.ValidationResult)]
     conforms = not any(r.severity == "Violation" for r in results)
-    return ValidationReport(conforms=conforms, results=results, report_graph=report_graph)
+    raw = report_graph.value(next(report_graph.subjects(RDF.type, SH.ValidationReport), None), SH.conforms)
+    engine_conforms = bool(raw.toPython()) if isinstance(raw, Literal) else None
+    return ValidationReport(conforms=conforms, results=results, report_graph=report_graph,
+                            engine_conforms=engine_conforms)
 
 
 def _result(graph: Graph, node: Node) -> ShaclResult:
