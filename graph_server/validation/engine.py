@@ -27,6 +27,10 @@ class ShaclResult:
     severity: str  # "Violation" | "Warning" | "Info"
     source_shape: Node | None
     constraint: str  # local name of the constraint component, e.g. "MinCountConstraintComponent"
+    # Full IRIs: SPARQL-based components live outside the sh: namespace, and sh:severity may
+    # be any IRI (then `severity` holds its local name).
+    constraint_iri: str = ""
+    severity_iri: str = ""
 
 
 @dataclass
@@ -65,9 +69,14 @@ def validate(data: Graph, shapes: Graph, *, engine: str = "pyshacl", ontology: G
         # Both engines return (False, <ValidationFailure>, "Validation Failure - ...") instead
         # of raising when the shapes cannot be evaluated.
         raise ShaclEngineError(str(getattr(report_graph, "message", None) or report_graph or text))
-    results = [_result(report_graph, node) for node in report_graph.subjects(RDF.type, SH.ValidationResult)]
+    report_node = next(report_graph.subjects(RDF.type, SH.ValidationReport), None)
+    # Only the report's own sh:result values: pySHACL also types the nested sh:detail results
+    # (of sh:node, sh:not, ...) as sh:ValidationResult, and those are explanations, not results.
+    nodes = list(report_graph.objects(report_node, SH.result)) if report_node is not None else \
+        list(report_graph.subjects(RDF.type, SH.ValidationResult))
+    results = [_result(report_graph, node) for node in nodes]
     conforms = not any(r.severity == "Violation" for r in results)
-    raw = report_graph.value(next(report_graph.subjects(RDF.type, SH.ValidationReport), None), SH.conforms)
+    raw = report_graph.value(report_node, SH.conforms) if report_node is not None else None
     engine_conforms = bool(raw.toPython()) if isinstance(raw, Literal) else None
     return ValidationReport(conforms=conforms, results=results, report_graph=report_graph,
                             engine_conforms=engine_conforms)
@@ -88,4 +97,6 @@ def _result(graph: Graph, node: Node) -> ShaclResult:
         severity=str(severity).rsplit("#", 1)[-1] if isinstance(severity, URIRef) else "Violation",
         source_shape=one(SH.sourceShape),
         constraint=str(component).rsplit("#", 1)[-1] if component is not None else "",
+        constraint_iri=str(component) if component is not None else "",
+        severity_iri=str(severity) if isinstance(severity, URIRef) else str(SH.Violation),
     )
