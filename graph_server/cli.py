@@ -13,6 +13,7 @@ import sys
 COMMANDS = {
     "generate": "generate",
     "ingest": "ingest",
+    "shapes": "shapes",
 }
 
 
