@@ -14,6 +14,8 @@ COMMANDS = {
     "generate": "generate",
     "ingest": "ingest",
     "shapes": "shapes",
+    "serve": "serve",
+    "token": "token",
 }
 
 

@@ -84,13 +84,18 @@ class GraphStore:
         return {row["g"].value: int(row["n"].value) for row in result}
 
     def query(self, sparql: str, *, default_graph: list[str], named_graphs: list[str],
-              base_iri: str | None = None, substitutions=None):
+              base_iri: str | None = None, substitutions=None, include_store_default_graph: bool = False):
         """Run a query over exactly the given dataset. An empty default graph list means an
-        empty default graph, never the union of the store."""
+        empty default graph, never the union of the store. `include_store_default_graph` adds
+        the store's own (unnamed) default graph to the query's default graph; only the scope
+        gate sets it, for principals that may see every graph."""
+        graphs: list = [ox.NamedNode(g) for g in default_graph]
+        if include_store_default_graph:
+            graphs.append(ox.DefaultGraph())
         return self._store.query(
             sparql,
             base_iri=base_iri,
-            default_graph=[ox.NamedNode(g) for g in default_graph] or [ox.NamedNode(EMPTY_GRAPH)],
+            default_graph=graphs or [ox.NamedNode(EMPTY_GRAPH)],
             named_graphs=[ox.NamedNode(g) for g in named_graphs],
             substitutions=substitutions,
         )
@@ -140,6 +145,7 @@ class GenerationBuilder:
         """Add to a graph of the new generation (provenance and quarantine records)."""
         graph = ox.NamedNode(graph_iri)
         self._new.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+        self.replaced.add(graph_iri)
 
     def carry_over(self, graph_iri: str, keep=None) -> None:
         """Copy a graph of the live generation, optionally only the quads `keep` accepts."""
@@ -147,6 +153,7 @@ class GenerationBuilder:
         if keep is not None:
             quads = (q for q in quads if keep(q))
         self._new.bulk_extend(quads)
+        self.replaced.add(graph_iri)
 
     def commit(self) -> Path:
         """Copy every live graph this run did not replace, then make this generation live."""

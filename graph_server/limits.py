@@ -1,0 +1,115 @@
+"""Resource limits around query evaluation: a per-query deadline, a bounded set of evaluation
+threads, and a per-principal rate limit.
+
+Why threads and what that costs: pyoxigraph has no timeout or cancellation, and a Python
+thread cannot be killed. Its evaluation releases the GIL, so a query running in a worker
+thread does not stop the server from answering others. Results are pulled row by row with a
+deadline check in between, so most runaway queries stop at the deadline; a query that
+computes for long before its first row (a huge GROUP BY or COUNT) keeps its thread until
+Oxigraph is done. The client still gets 503 at the deadline, and because evaluation slots are
+bounded (`[server] max_concurrent_queries`), such queries can never take every core: when all
+slots are held, new queries get 503 at once instead of piling up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class QueryTimeout(Exception):
+    """The query ran past its deadline."""
+
+
+class ServerBusy(Exception):
+    """Every evaluation slot is taken."""
+
+
+class Deadline:
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+
+    def expired(self) -> bool:
+        return time.monotonic() > self.at
+
+    def check(self) -> None:
+        if self.expired():
+            raise QueryTimeout(f"the query did not finish within {self.seconds:g} s")
+
+
+class QueryRunner:
+    """Runs `fn(deadline)` in a daemon worker thread and waits at most the timeout for it."""
+
+    def __init__(self, timeout_seconds: float, max_concurrent: int = 4):
+        self.timeout_seconds = timeout_seconds
+        self.max_concurrent = max_concurrent
+        self._slots = threading.BoundedSemaphore(max_concurrent)
+
+    def _start(self, fn: Callable[[Deadline], T], timeout: float) -> tuple[Future, Deadline]:
+        if not self._slots.acquire(timeout=0.05):
+            raise ServerBusy("the server is busy with other queries; try again shortly")
+        deadline = Deadline(timeout)
+        future: Future = Future()
+
+        def work() -> None:
+            try:
+                if not future.set_running_or_notify_cancel():
+                    return
+                future.set_result(fn(deadline))
+            except BaseException as exc:  # noqa: BLE001 - handed to the waiting request
+                future.set_exception(exc)
+            finally:
+                self._slots.release()
+
+        threading.Thread(target=work, name="schakel-query", daemon=True).start()
+        return future, deadline
+
+    async def run(self, fn: Callable[[Deadline], T], timeout: float | None = None) -> T:
+        timeout = self.timeout_seconds if timeout is None else timeout
+        future, deadline = self._start(fn, timeout)
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), timeout + 0.05)
+        except asyncio.TimeoutError:
+            raise QueryTimeout(f"the query did not finish within {timeout:g} s") from None
+
+    def run_sync(self, fn: Callable[[Deadline], T], timeout: float | None = None) -> T:
+        """The same for synchronous callers (e.g. /ask handlers running in a threadpool)."""
+        timeout = self.timeout_seconds if timeout is None else timeout
+        future, deadline = self._start(fn, timeout)
+        try:
+            return future.result(timeout + 0.05)
+        except TimeoutError:
+            raise QueryTimeout(f"the query did not finish within {timeout:g} s") from None
+
+
+class RateLimiter:
+    """Token bucket per key: `per_minute` requests, refilled continuously."""
+
+    def __init__(self, per_minute: int):
+        self.per_minute = per_minute
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, key: str) -> float | None:
+        """None when the request may go ahead, else the seconds to wait."""
+        if self.per_minute <= 0:
+            return None
+        rate = self.per_minute / 60.0
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (float(self.per_minute), now))
+            tokens = min(float(self.per_minute), tokens + (now - last) * rate)
+            if tokens < 1.0:
+                self._buckets[key] = (tokens, now)
+                return (1.0 - tokens) / rate
+            self._buckets[key] = (tokens - 1.0, now)
+            if len(self._buckets) > 100_000:  # forget idle clients
+                self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < 120}
+            return None

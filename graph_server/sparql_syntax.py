@@ -1,0 +1,308 @@
+"""Reading SPARQL text before it reaches the store: which form a query has, which graphs its
+FROM / FROM NAMED / USING / WITH / GRAPH clauses name, whether it calls SERVICE or LOAD, and
+where the USING clauses of an update operation sit so that the scope gate can rewrite them.
+
+Two independent readers are used on purpose:
+
+* rdflib's SPARQL parser and algebra (IRIs resolved against BASE and PREFIX), for the dataset
+  and the graphs an update touches;
+* a small tokenizer of our own, that skips strings, IRIs and comments, and that refuses a
+  bare SERVICE or LOAD keyword even if the two parsers ever disagreed about the grammar
+  (Oxigraph really calls out over HTTP for SERVICE, so this check is not left to one parser).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pyparsing import ParseException
+from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.term import URIRef, Variable
+
+# The store's own default graph in update analysis (INSERT DATA { <s> <p> <o> }, CLEAR DEFAULT).
+STORE_DEFAULT = "DEFAULT"
+
+
+class SparqlSyntaxError(ValueError):
+    """The text is not valid SPARQL; `str()` gives the parser's message and position."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+        self.message = message
+        self.line = line
+        self.column = column
+        where = f" at line {line}, column {column}" if line is not None else ""
+        super().__init__(f"SPARQL syntax error{where}: {message}")
+
+
+class ForbiddenFeature(ValueError):
+    """SERVICE or LOAD: refused after parsing, with a message that names no IRI."""
+
+
+# --- tokenizer ----------------------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\n\r]*)
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+  | (?P<var>[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+)
+  | (?P<pname>(?:[^\W\d][\w.\-]*)?:(?:[\w.\-:%]|\\.)*)
+  | (?P<word>[^\W\d]\w*)
+  | (?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)
+  | (?P<punct>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # iri | string | var | pname | word | number | punct
+    text: str
+    start: int
+    end: int
+    depth: int  # nesting of { } ( ) [ ] before this token
+
+    def is_word(self, *words: str) -> bool:
+        return self.kind == "word" and self.text.upper() in words
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens: list[Token] = []
+    depth = 0
+    pos = 0
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if match is None:  # an unterminated string: let the parser report it
+            tokens.append(Token("punct", text[pos], pos, pos + 1, depth))
+            pos += 1
+            continue
+        kind = match.lastgroup or "punct"
+        value = match.group()
+        if kind not in ("ws", "comment"):
+            if kind == "punct" and value in "})]":
+                depth = max(depth - 1, 0)
+            tokens.append(Token(kind, value, match.start(), match.end(), depth))
+            if kind == "punct" and value in "{([":
+                depth += 1
+        pos = match.end()
+    return tokens
+
+
+def refuse_remote_calls(text: str) -> None:
+    """Refuse SERVICE and LOAD wherever they appear as keywords."""
+    for token in tokenize(text):
+        if token.is_word("SERVICE"):
+            raise ForbiddenFeature("SERVICE (federated query) is not allowed on this endpoint")
+        if token.is_word("LOAD"):
+            raise ForbiddenFeature("LOAD is not allowed on this endpoint")
+
+
+# --- queries ------------------------------------------------------------------------------
+
+_FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE"}
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    text: str
+    form: str  # SELECT | ASK | CONSTRUCT | DESCRIBE
+    from_graphs: tuple[str, ...]
+    from_named_graphs: tuple[str, ...]
+
+    @property
+    def names_dataset(self) -> bool:
+        return bool(self.from_graphs or self.from_named_graphs)
+
+
+def _syntax_error(exc: ParseException, text: str) -> SparqlSyntaxError:
+    message = str(exc.msg)
+    snippet = (exc.line or "").strip()
+    if snippet:
+        message = f"{message}, near {snippet[:60]!r}"
+    return SparqlSyntaxError(message, exc.lineno, exc.col)
+
+
+def parse_query(text: str, base_iri: str | None = None) -> ParsedQuery:
+    """Parse a query; raises SparqlSyntaxError, or ForbiddenFeature for SERVICE."""
+    try:
+        tree = parseQuery(text)
+    except ParseException as exc:
+        raise _syntax_error(exc, text) from None
+    refuse_remote_calls(text)
+    try:
+        query = translateQuery(tree, base=base_iri)
+    except ParseException as exc:
+        raise _syntax_error(exc, text) from None
+    except Exception as exc:  # rdflib raises plain Exceptions for semantic errors
+        raise SparqlSyntaxError(str(exc) or type(exc).__name__) from None
+    algebra = query.algebra
+    if _contains(algebra, "ServiceGraphPattern"):
+        raise ForbiddenFeature("SERVICE (federated query) is not allowed on this endpoint")
+    from_graphs: list[str] = []
+    named: list[str] = []
+    for clause in (algebra["datasetClause"] if "datasetClause" in algebra else None) or []:
+        if "default" in clause:
+            from_graphs.append(str(clause["default"]))
+        if "named" in clause:
+            named.append(str(clause["named"]))
+    return ParsedQuery(text, _FORMS.get(algebra.name, "SELECT"), tuple(from_graphs), tuple(named))
+
+
+def _contains(node, name: str) -> bool:
+    stack = [node]
+    seen: set[int] = set()
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, CompValue):
+            if item.name == name:
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set)):
+            stack.extend(item)
+    return False
+
+
+# --- updates ------------------------------------------------------------------------------
+
+GraphRef = str  # an IRI, STORE_DEFAULT, "ALL", "NAMED", or "?var" for a graph variable
+
+
+@dataclass
+class UpdateOperation:
+    kind: str  # InsertData, DeleteData, Modify, DeleteWhere, Clear, Drop, Create, Add, Move, Copy, Load
+    writes: list[GraphRef] = field(default_factory=list)
+    reads: list[GraphRef] = field(default_factory=list)
+    with_graph: str | None = None
+    using: list[str] = field(default_factory=list)
+    using_named: list[str] = field(default_factory=list)
+    start: int = 0  # character span of the operation in the request text
+    end: int = 0
+    dataset_span: tuple[int, int] | None = None  # where USING clauses go (Modify only)
+    pattern_span: tuple[int, int] | None = None  # the { ... } of DELETE WHERE
+
+
+def _graph_ref(term) -> GraphRef:
+    if isinstance(term, Variable):
+        return f"?{term}"
+    if isinstance(term, URIRef):
+        return str(term)
+    return str(term).upper()  # DEFAULT, NAMED, ALL
+
+
+def _template_graphs(clause, default_target: str) -> list[GraphRef]:
+    if clause is None:
+        return []
+    graphs = [_graph_ref(g) for g in (clause["quads"] if "quads" in clause else {})]
+    if "triples" in clause and clause["triples"]:
+        graphs.append(default_target)
+    return graphs
+
+
+_OPERATION_KEYWORDS = {"INSERT", "DELETE", "WITH", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "LOAD"}
+
+
+def _split_operations(text: str) -> list[tuple[int, int, list[Token]]]:
+    """Operations at nesting depth 0, separated by ';', without their PREFIX/BASE prologue."""
+    operations: list[tuple[int, int, list[Token]]] = []
+    current: list[Token] = []
+
+    def close() -> None:
+        body = list(current)
+        while body and body[0].is_word("PREFIX", "BASE"):
+            body = body[3:] if body[0].is_word("PREFIX") else body[2:]
+        if body and body[0].kind == "word" and body[0].text.upper() in _OPERATION_KEYWORDS:
+            operations.append((body[0].start, body[-1].end, body))
+        current.clear()
+
+    for token in tokenize(text):
+        if token.depth == 0 and token.kind == "punct" and token.text == ";":
+            close()
+        else:
+            current.append(token)
+    close()
+    return operations
+
+
+def parse_update(text: str, base_iri: str | None = None) -> list[UpdateOperation]:
+    """Parse an update request into operations with the graphs each reads and writes."""
+    try:
+        tree = parseUpdate(text)
+    except ParseException as exc:
+        raise _syntax_error(exc, text) from None
+    refuse_remote_calls(text)
+    try:
+        update = translateUpdate(tree, base=base_iri)
+    except ParseException as exc:
+        raise _syntax_error(exc, text) from None
+    except Exception as exc:
+        raise SparqlSyntaxError(str(exc) or type(exc).__name__) from None
+    algebra = update if isinstance(update, list) else update.algebra
+    spans = _split_operations(text)
+    if len(spans) != len(algebra):
+        raise SparqlSyntaxError("the update could not be split into its operations")
+
+    operations: list[UpdateOperation] = []
+    for op, (start, end, tokens) in zip(algebra, spans):
+        kind = op.name
+        item = UpdateOperation(kind=kind, start=start, end=end)
+        if kind == "Load":
+            raise ForbiddenFeature("LOAD is not allowed on this endpoint")
+        if kind in ("InsertData", "DeleteData"):
+            item.writes = _template_graphs(op, STORE_DEFAULT)
+        elif kind == "DeleteWhere":
+            item.writes = _template_graphs(op, STORE_DEFAULT)
+            item.reads = list(item.writes)
+            braces = [t for t in tokens if t.depth == 0 and t.kind == "punct" and t.text in "{}"]
+            if len(braces) >= 2:
+                item.pattern_span = (braces[0].start, braces[-1].end)
+        elif kind == "Modify":
+            if "where" in op and _contains(op["where"], "ServiceGraphPattern"):
+                raise ForbiddenFeature("SERVICE (federated query) is not allowed on this endpoint")
+            item.with_graph = str(op["withClause"]) if "withClause" in op else None
+            target = item.with_graph or STORE_DEFAULT
+            item.writes = (_template_graphs(op["delete"] if "delete" in op else None, target)
+                           + _template_graphs(op["insert"] if "insert" in op else None, target))
+            for clause in (op["using"] if "using" in op else None) or []:
+                if "default" in clause:
+                    item.using.append(str(clause["default"]))
+                if "named" in clause:
+                    item.using_named.append(str(clause["named"]))
+            first = next((t for t in tokens if t.depth == 0 and t.is_word("USING", "WHERE")), None)
+            where = next((t for t in tokens if t.depth == 0 and t.is_word("WHERE")), None)
+            if first is None or where is None:
+                raise SparqlSyntaxError("the WHERE clause of an update operation could not be located")
+            item.dataset_span = (first.start, where.start)
+        elif kind in ("Clear", "Drop", "Create"):
+            item.writes = [_graph_ref(op["graphiri"])]
+        elif kind in ("Add", "Move", "Copy"):
+            source, target = (_graph_ref(g) for g in op["graph"])
+            item.reads = [source]
+            item.writes = [target] + ([source] if kind == "Move" else [])
+        else:
+            raise SparqlSyntaxError(f"unsupported update operation {kind}")
+        operations.append(item)
+    return operations
+
+
+_SAFE_IRI = re.compile(r"^[^<>\"{}|^`\\\x00-\x20]+$")
+
+
+def iri_ref(iri: str) -> str:
+    """`<iri>` for splicing into SPARQL text; refuses anything that could break out of it."""
+    if not _SAFE_IRI.match(iri):
+        raise ValueError("not a valid IRI")
+    return f"<{iri}>"
+
+
+def is_absolute_iri(value: str) -> bool:
+    return bool(_SAFE_IRI.match(value)) and re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", value) is not None
