@@ -85,13 +85,15 @@ def load_graph(path: Path | str, *, into: Graph | None = None, fmt: str | None =
 
 def parse_bytes(data: bytes, fmt: str, *, source: str = "<input>", into: Graph | None = None,
                 base: str | None = None) -> Graph:
-    target = into if into is not None else Graph()
+    # "core" bindings only: rdflib's default binds schema: to https://schema.org/, which renames
+    # a file's own `schema:` (http) prefix to `schema1:` and garbles CURIEs in messages.
+    target = into if into is not None else Graph(bind_namespaces="core")
     rdflib_logger = logging.getLogger("rdflib")
     previous = rdflib_logger.level
     rdflib_logger.setLevel(logging.ERROR)  # "does not look like a valid URI" warnings: lint's job
     try:
         if fmt in QUAD_FORMATS:
-            dataset = Dataset()
+            dataset = Dataset(bind_namespaces="core")
             dataset.parse(data=data, format=fmt, publicID=base)
             for s, p, o, _g in dataset.quads((None, None, None, None)):
                 target.add((s, p, o))
