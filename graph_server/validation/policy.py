@@ -13,7 +13,8 @@ Profiles
     added to the data of every run, so `sh:class skos:Concept` can see the codelist values.
 
 Severity levels (MUST / SHOULD / MAY)
-    A shape may carry `schakel:level` (`schakel:` = https://data.tienen.be/ns/schakel#) with the
+    A shape may carry `schakel:level` (`schakel:` = https://data.tienen.be/ns/schakel#, or the
+    ontology's `sk:` = https://w3id.org/schakel/ns#) with the
     value "MUST", "SHOULD" or "MAY" (string, case-insensitive; Dutch "MOET", "BEHOORT", "MAG"
     and the IRIs schakel:MUST / schakel:SHOULD / schakel:MAY work too). It maps to
     sh:Violation / sh:Warning / sh:Info. Precedence for a shape:
@@ -44,6 +45,10 @@ from graph_server.validation.messages import Prefixes, describe
 from graph_server.validation.rdfio import RdfLoadError, iter_rdf_files, load_graph
 
 SCHAKEL = Namespace("https://data.tienen.be/ns/schakel#")
+# The project's ontology (ontology/schakel.ttl) uses sk: = https://w3id.org/schakel/ns#;
+# a level annotation is accepted in either namespace.
+SK = Namespace("https://w3id.org/schakel/ns#")
+LEVEL_PREDICATES = (SCHAKEL.level, SK.level)
 SEVERITIES = ("Violation", "Warning", "Info")
 LEVEL_TO_SEVERITY = {
     "MUST": SH.Violation, "MOET": SH.Violation, "MOETEN": SH.Violation, "VERPLICHT": SH.Violation,
@@ -88,7 +93,7 @@ def load_shape_set(paths: Sequence[Path | str], extra_support: Sequence[Path | s
     """Read shapes files/folders. Raises RdfLoadError (file:line) or PolicyError."""
     files = iter_rdf_files(paths, extensions=SHAPE_EXTENSIONS)
     profiles: list[Profile] = []
-    support = Graph()
+    support = Graph(bind_namespaces="core")
     support_files: list[str] = []
     for path in files:
         graph = load_graph(path)
@@ -111,7 +116,7 @@ def load_shape_set(paths: Sequence[Path | str], extra_support: Sequence[Path | s
 
 
 def _level(graph: Graph, shape: Node) -> URIRef | None:
-    value = graph.value(shape, SCHAKEL.level)
+    value = next((v for p in LEVEL_PREDICATES for v in graph.objects(shape, p)), None)
     if value is None:
         return None
     key = str(value).rsplit("#", 1)[-1].strip().upper() if isinstance(value, URIRef) else str(value).strip().upper()
@@ -123,10 +128,10 @@ def _level(graph: Graph, shape: Node) -> URIRef | None:
 
 def apply_levels(shapes: Graph) -> Graph:
     """A copy of `shapes` with schakel:level turned into sh:severity (see module docstring)."""
-    leveled = [s for s in set(shapes.subjects(SCHAKEL.level, None))]
+    leveled = list({s for p in LEVEL_PREDICATES for s in shapes.subjects(p, None)})
     if not leveled:
         return shapes
-    out = Graph()
+    out = Graph(bind_namespaces="core")
     for prefix, ns in shapes.namespaces():
         out.bind(prefix, ns, override=False)
     out += shapes
@@ -135,7 +140,7 @@ def apply_levels(shapes: Graph) -> Graph:
         out.remove((shape, SH.severity, None))
         out.add((shape, SH.severity, severity))
         for prop in shapes.objects(shape, SH.property):
-            if (prop, SCHAKEL.level, None) in shapes or (prop, SH.severity, None) in shapes:
+            if any((prop, p, None) in shapes for p in LEVEL_PREDICATES) or (prop, SH.severity, None) in shapes:
                 continue
             out.add((prop, SH.severity, severity))
     return out
@@ -314,7 +319,7 @@ def _with_also(finding: Finding, profile: str) -> Finding:
 
 def load_data(paths: Sequence[Path | str]) -> tuple[Graph, list[str]]:
     """Merge the data files (Turtle, N-Triples, JSON-LD, TriG, ...) into one graph."""
-    data = Graph()
+    data = Graph(bind_namespaces="core")
     files = iter_rdf_files(paths)
     if not files:
         raise PolicyError("no data files given")

@@ -140,7 +140,7 @@ def _md_escape(text: str) -> str:
 def report_graph(report: PolicyReport, allow_warnings: bool = False) -> Graph:
     """One sh:ValidationReport for the union of the profile runs, with the nl/en messages as
     language-tagged sh:resultMessage and schakel:profile naming the shapes file."""
-    graph = Graph()
+    graph = Graph(bind_namespaces="core")
     graph.bind("sh", SH)
     graph.bind("schakel", SCHAKEL)
     for prefix, ns in WELL_KNOWN_PREFIXES.items():
