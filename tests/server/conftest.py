@@ -47,7 +47,7 @@ def marker(name: str) -> str:
     return f"{BASE}id/marker/{name}"
 
 
-def config_text(root: Path, *, timeout: float = 2.0, max_rows: int = 500, max_bytes: int = 65536,
+def config_text(root: Path, *, timeout: float = 2.0, max_rows: int = 500, max_bytes: int = 32768,
                 per_minute: int = 100000, extra: str = "") -> str:
     graphs = "\n".join(f'{g} = "x"' for g in GRAPHS)
     return f"""
