@@ -31,13 +31,7 @@ ENGINE = "pyshacl"  # what the ingest gate runs (schakel.toml [ingest] shacl_eng
 # Shapes that cannot fire on their invalid fixture because the shape itself is wrong. Shapes
 # are not edited from this test suite; each entry says why and is a strict xfail, so the test
 # starts failing (XPASS) as soon as the shape is fixed and the entry must then be removed.
-SHAPE_BUGS = {
-    "OpeningsurenShape": (
-        "its sh:sparql constraint compares xsd:time values with FILTER (?c <= ?o); SPARQL 1.1 "
-        "defines no ordering on xsd:time and rdflib (pySHACL's SPARQL engine) raises a type "
-        "error, so the FILTER is always false and closing-before-opening is never reported"
-    ),
-}
+SHAPE_BUGS: dict[str, str] = {}  # shape name -> why its invalid fixture cannot fire yet
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,39 @@
+"""Citizen reports: a JSON dump of the reporting API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from graph_server.ingest.extract.common import ExtractContext, code, point_wkt, read_json
+from graph_server.ingest.records import Extract, RejectedRecord, SourceError
+
+
+def extract(folder: Path, ctx: ExtractContext) -> Extract:
+    path = folder / "meldingen.json"
+    data = read_json(path)
+    if not isinstance(data, dict) or not isinstance(data.get("meldingen"), list):
+        raise SourceError(f"{path}: expected an object with a 'meldingen' list")
+    out = Extract("meldingen", input_files=[path])
+    for index, item in enumerate(data["meldingen"]):
+        out.records_read += 1
+        if not isinstance(item, dict) or not item.get("id"):
+            out.rejected.append(RejectedRecord("meldingen", f"meldingen/#{index}", f"meldingen.json: record {index} has no id"))
+            continue
+        record = f"meldingen/melding/{item['id']}"
+        melder = item.get("melder") if isinstance(item.get("melder"), dict) else {}
+        location = item.get("locatie") if isinstance(item.get("locatie"), dict) else {}
+        lon, lat = location.get("lon"), location.get("lat")
+        row = {
+            "bron_record": record, "melding_id": item["id"], "type": code(item.get("type")),
+            "beschrijving": item.get("beschrijving") or "", "status": code(item.get("status")),
+            "aangemaakt": item.get("aangemaakt") or "", "gewijzigd": item.get("gewijzigd") or "",
+            "melder_key": ctx.pseudonymiser.person_key(melder.get("rijksregisternummer")) or "",
+            "melder_naam": melder.get("naam") or "",
+            "lon": lon if lon is not None else "", "lat": lat if lat is not None else "",
+            "punt_node": "punt" if lon is not None and lat is not None else "",
+            "wkt": point_wkt(lon, lat) if lon is not None and lat is not None else "",
+        }
+        found = ctx.link_address(out, record, item.get("adres"), row)
+        row["deelgemeente_key"] = ctx.deelgemeente(found.adres_id, lon, lat)
+        out.table("melding").append(row)
+    return out

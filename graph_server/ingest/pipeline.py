@@ -1,0 +1,247 @@
+"""The ingest pipeline: extract → link → map → SHACL gate → load, per source, swapped into
+the store together at the end (see graph_server/store.py for why)."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from graph_server.config import PROJECT_ROOT, Config
+from graph_server.ingest import provenance
+from graph_server.ingest.extract import EXTRACTORS
+from graph_server.ingest.extract.common import ExtractContext, NearestAddress, require_file
+from graph_server.ingest.gate import ShaclGate
+from graph_server.ingest.link import AddressRegister, Pseudonymiser
+from graph_server.ingest.mapping import MAPPINGS_DIR, run_mapping
+from graph_server.ingest.records import Extract, SourceError
+from graph_server.store import GenerationBuilder, GraphStore, ingest_lock, remove_abandoned_generations
+
+SHAPES_DIR = PROJECT_ROOT / "shapes"
+ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    name: str
+    folder: str
+    files: tuple[str, ...]
+    mapping: Path
+    graphs: tuple[str, ...]
+
+
+@dataclass
+class IngestReport:
+    run_id: str
+    runs: list[provenance.SourceRun] = field(default_factory=list)
+    graph_sizes: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    address_links: dict = field(default_factory=dict)
+    unresolved_addresses: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(run.outcome == "loaded" and run.reconciles for run in self.runs)
+
+
+def load_source_specs(config: Config, path: Path | None = None) -> dict[str, SourceSpec]:
+    path = path or MAPPINGS_DIR / "sources.toml"
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SourceError(f"{path}: cannot read sources file: {exc}") from None
+    specs = {}
+    for name, spec in raw.get("sources", {}).items():
+        unknown = [g for g in spec.get("graphs", []) if g not in config.graphs]
+        if unknown:
+            raise SourceError(f"{path}: source {name!r} fills graph(s) {unknown} that {config.path} does not declare")
+        if name not in EXTRACTORS:
+            raise SourceError(f"{path}: source {name!r} has no extractor (known: {', '.join(EXTRACTORS)})")
+        specs[name] = SourceSpec(name, spec.get("folder", name), tuple(spec.get("files", [])),
+                                 path.parent / spec["mapping"], tuple(spec.get("graphs", [])))
+    return specs
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _build_context(config: Config, gis: Extract | None) -> ExtractContext:
+    secret, _development = config.pseudonym_secret()
+    register = AddressRegister(postcodes=config.city.postcodes,
+                               place_names=(config.city.name, *config.city.deelgemeenten),
+                               threshold=config.address_link_threshold)
+    deelgemeente_of: dict[int, str] = {}
+    nearest = NearestAddress()
+    for row in (gis.tables.get("adres", []) if gis else []):
+        try:
+            adres_id = int(row["adres_id"])
+        except (TypeError, ValueError):
+            continue
+        register.add(adres_id, row["straatnaam"], row["huisnummer"], row["busnummer"])
+        deelgemeente_of[adres_id] = row["deelgemeente_key"]
+        nearest.add(row["lon"], row["lat"], row["deelgemeente_key"])
+    register.freeze()
+    return ExtractContext(register=register, pseudonymiser=Pseudonymiser(secret), city_name=config.city.name,
+                          deelgemeente_of_address=deelgemeente_of, nearest_address=nearest)
+
+
+class _Progress:
+    """tqdm when the output is a terminal or asked for; silent otherwise."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+
+    def bar(self, total: int, description: str):
+        if not self.enabled:
+            return None
+        from tqdm import tqdm
+        return tqdm(total=total, desc=description, unit="triple", unit_scale=True, leave=False)
+
+
+def run_ingest(sources_dir: Path, config: Config, *, store_root: Path | None = None, only: list[str] | None = None,
+               progress: bool = False, before_swap=None, log=print) -> IngestReport:
+    store_root = store_root or config.store_path
+    specs = load_source_specs(config)
+    wanted = list(specs) if not only else only
+    run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    report = IngestReport(run_id)
+    started = _now()
+    if not sources_dir.is_dir():
+        raise SourceError(f"{sources_dir}: sources folder not found")
+    secret_is_dev = config.pseudonym_secret()[1]
+    if secret_is_dev:
+        report.warnings.append(f"{config.pseudonym_secret_env} is not set: persons are pseudonymised with the "
+                               f"development key (fine for the demo, never for real data)")
+
+    progress_bars = _Progress(progress)
+    with ingest_lock(store_root):
+        remove_abandoned_generations(store_root)
+        store = GraphStore(store_root)
+        builder = GenerationBuilder(store)
+        try:
+            extracts: dict[str, Extract] = {}
+            errors: dict[str, str] = {}
+            # The address register comes from the GIS export even when only other sources are
+            # ingested: they link their addresses to it.
+            gis_folder = sources_dir / specs["gis"].folder if "gis" in specs else None
+            try:
+                extracts["gis"] = _extract("gis", specs["gis"], sources_dir, None) if gis_folder else None
+            except SourceError as exc:
+                errors["gis"] = str(exc)
+                extracts["gis"] = None
+            context = _build_context(config, extracts.get("gis"))
+            if extracts.get("gis") is None:
+                report.warnings.append("no usable address register (gis): addresses stay text and are reported unresolved")
+
+            quarantine_records: list[ox.Triple] = []
+            loaded_sources: list[str] = []
+            with ShaclGate(SHAPES_DIR, config.shacl_engine) as gate:
+                for name in wanted:
+                    run = provenance.SourceRun(source=name, started=_now())
+                    report.runs.append(run)
+                    t0 = time.perf_counter()
+                    try:
+                        spec = specs.get(name)
+                        if spec is None:
+                            raise SourceError(f"unknown source {name!r} (sources.toml knows: {', '.join(specs)})")
+                        if name in errors:
+                            raise SourceError(errors[name])
+                        extract = extracts.get(name) or _extract(name, spec, sources_dir, context)
+                        run.input_files = [(f"{spec.folder}/{p.name}", provenance.file_checksum(p), p.stat().st_size)
+                                           for p in (sources_dir / spec.folder / f for f in spec.files)]
+                        run.mapping_version = provenance.mapping_version(spec.mapping)
+                        with tempfile.TemporaryDirectory(prefix=f"schakel-{name}-", dir=store_root) as staging:
+                            lines = run_mapping(extract, spec.mapping, config, Path(staging),
+                                                {config.graph_iri(g) for g in spec.graphs})
+                        bar = progress_bars.bar(len(lines), f"SHACL {name}")
+                        result = gate.check(name, lines, progress=bar.update if bar else None)
+                        if bar:
+                            bar.close()
+                        quarantined = {r.record for r in extract.rejected} | set(result.quarantined)
+                        loaded = result.records_seen - quarantined
+                        run.records_read = extract.records_read
+                        run.records_quarantined = len(quarantined)
+                        run.records_loaded = len(loaded)
+                        run.warnings = result.warnings
+                        for graph in spec.graphs:
+                            iri = config.graph_iri(graph)
+                            triples = result.accepted.get(iri, [])
+                            builder.put_graph(iri, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) if triples else b"")
+                            run.triples_loaded[iri] = len(triples)
+                        quarantine_records += provenance.quarantine_triples(
+                            config.city.base_iri, run_id, name, extract.rejected + result.rejected, result.quarantined)
+                        run.outcome = "loaded"
+                        loaded_sources.append(name)
+                    except SourceError as exc:
+                        run.error = str(exc)
+                        run.outcome = "failed"
+                    run.duration_seconds = time.perf_counter() - t0
+                    run.ended = _now()
+                    log_line = _reconciliation_line(run)
+                    if log:
+                        log(log_line)
+
+            report.address_links = dict(context.register.stats)
+            report.unresolved_addresses = list(context.register.unresolved)
+            _load_ontology(builder, config)
+            prefixes = [provenance.quarantine_prefix(config.city.base_iri, s) for s in loaded_sources]
+            quarantine_iri = config.graph_iri("quarantaine")
+            if quarantine_iri in store.graph_iris():
+                builder.carry_over(quarantine_iri, keep=lambda q: not q.subject.value.startswith(tuple(prefixes)))
+            builder.add_triples(quarantine_iri, quarantine_records)
+            provenance_iri = config.graph_iri("provenance")
+            if provenance_iri in store.graph_iris():
+                builder.carry_over(provenance_iri)
+            builder.add_triples(provenance_iri, provenance.run_triples(config.city.base_iri, run_id, started, _now(), report.runs))
+            if before_swap is not None:
+                before_swap()
+        except BaseException:
+            builder.abandon()
+            store.close()
+            raise
+        builder.commit()
+    live = GraphStore(store_root, read_only=True)
+    report.graph_sizes = live.graph_sizes()
+    live.close()
+    return report
+
+
+def _extract(name: str, spec: SourceSpec, sources_dir: Path, context: ExtractContext | None) -> Extract:
+    folder = sources_dir / spec.folder
+    if not folder.is_dir():
+        raise SourceError(f"{folder}: source folder not found")
+    for file_name in spec.files:
+        require_file(folder / file_name)
+    try:
+        return EXTRACTORS[name](folder, context)
+    except PermissionError as exc:
+        raise SourceError(f"{exc.filename}: not readable (permission denied)") from None
+
+
+def _load_ontology(builder: GenerationBuilder, config: Config) -> None:
+    """The application profile and codelists go into their own public graph: labels for
+    answers and entity linking."""
+    if "ontologie" not in config.graphs:
+        return
+    store = ox.Store()
+    for path in sorted(ONTOLOGY_DIR.rglob("*.ttl")):
+        store.load(path=str(path), format=ox.RdfFormat.TURTLE)
+    data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    builder.put_graph(config.graph_iri("ontologie"), data)
+
+
+def _reconciliation_line(run: provenance.SourceRun) -> str:
+    if run.outcome != "loaded":
+        return f"{run.source:<17} FAILED  {run.error}"
+    check = "ok" if run.reconciles else f"MISMATCH ({run.records_read - run.records_loaded - run.records_quarantined} unaccounted)"
+    triples = sum(run.triples_loaded.values())
+    return (f"{run.source:<17} read {run.records_read:>8,}  = loaded {run.records_loaded:>8,} + quarantined "
+            f"{run.records_quarantined:>6,}  [{check}]  warnings {run.warnings:,}  triples {triples:,}  "
+            f"{run.duration_seconds:.1f}s")
+
