@@ -10,7 +10,8 @@ Profiles
 
     A file in the folder that holds no shapes (no sh:NodeShape / sh:PropertyShape / sh:target*)
     is a *support graph*: codelists (skos:ConceptScheme), ontology snippets. Support graphs are
-    added to the data of every run, so `sh:class skos:Concept` can see the codelist values.
+    added to the data graph of every run, so `sh:class skos:Concept` can see the codelist
+    values (`--codelists` adds more).
 
 Severity levels (MUST / SHOULD / MAY)
     A shape may carry `schakel:level` (`schakel:` = https://data.tienen.be/ns/schakel#, or the
@@ -84,7 +85,7 @@ class ShapeSet:
 
 
 def is_shapes_graph(graph: Graph) -> bool:
-    if any(graph.subjects(RDF.type, t) for t in SHAPE_TYPES):
+    if any(True for t in SHAPE_TYPES for _ in graph.subjects(RDF.type, t)):
         return True
     return any(True for p in (*TARGET_PREDICATES, SH.property, SH.path) for _ in graph.triples((None, p, None)))
 
@@ -272,13 +273,19 @@ def run_profiles(data: Graph, shape_set: ShapeSet, *, engine: str = "pyshacl",
     findings: "OrderedDict[tuple, Finding]" = OrderedDict()
     runs: list[ProfileRun] = []
     graphs: list[tuple[str, Graph]] = []
-    ontology = shape_set.support if len(shape_set.support) else None
+    # Support graphs (codelists) join the data graph itself: pySHACL's ont_graph only
+    # "inoculates" class axioms, so `sh:class skos:Concept` would not see the concepts.
+    validated = data
+    if len(shape_set.support):
+        validated = Graph(bind_namespaces="core")
+        validated += data
+        validated += shape_set.support
     for profile in shape_set.profiles:
         shapes = apply_levels(profile.graph)
         prefixes = Prefixes(shapes, data)
         started = time.perf_counter()
         try:
-            report = validate(data, shapes, engine=engine, ontology=ontology)
+            report = validate(validated, shapes, engine=engine)
         except ShaclEngineError as exc:
             raise PolicyError(f"{profile.name}: the SHACL engine refused the shapes: {exc}") from None
         runs.append(ProfileRun(profile.name, len(report.results), time.perf_counter() - started))

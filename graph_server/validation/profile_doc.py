@@ -26,7 +26,7 @@ from rdflib.term import Node
 
 from graph_server.validation.engine import SH
 from graph_server.validation.messages import Prefixes, render_path
-from graph_server.validation.policy import LEVEL_PREDICATES, load_shape_set
+from graph_server.validation.policy import LEVEL_PREDICATES, apply_levels, load_shape_set
 from graph_server.validation.rdfio import iter_rdf_files, load_graph
 
 QB = Namespace("http://purl.org/linked-data/cube#")
@@ -241,6 +241,10 @@ class _Builder:
                 value = f'"{_pattern_example(str(pattern))}"'
             return value
         cls = graph.value(prop, SH["class"])
+        known = next((s for s in self.codelists.subjects(RDF.type, cls) if isinstance(s, URIRef)), None) \
+            if cls is not None else None
+        if known is not None:  # a real codelist value / instance from the loaded graphs
+            return known.n3()
         local = "ding"
         if isinstance(cls, URIRef):
             local = _anchor(str(cls)).lower()
@@ -285,7 +289,7 @@ class _Builder:
         entries = [(f"{subject} a {_n3(cls, self.prefixes)}", "")]
         seen: set[str] = set()
         for prop in properties:
-            if not prop.path_iri or prop.path_iri in seen:
+            if not prop.path_iri or prop.path_iri in seen or prop.max_count == 0:
                 continue
             seen.add(prop.path_iri)
             entries.append((f"    {_n3(URIRef(prop.path_iri), self.prefixes)} {prop.example}",
@@ -334,7 +338,7 @@ def build_model(shapes: Sequence[Path | str], ontology: Sequence[Path | str] = (
     lists += shape_set.support
     for path in iter_rdf_files(codelists):
         load_graph(path, into=lists)
-    builder = _Builder(onto, lists, [(p.name, p.graph) for p in shape_set.profiles])
+    builder = _Builder(onto, lists, [(p.name, apply_levels(p.graph)) for p in shape_set.profiles])
     classes: list[URIRef] = []
     for _, graph in builder.shapes_graphs:
         for cls in graph.objects(None, SH.targetClass):

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from rdflib import Dataset, Graph
+from rdflib.namespace import NamespaceManager
 
 # Extension -> rdflib parser name. Checked longest first (".shacl.ttl" still ends in ".ttl").
 FORMATS = {
@@ -93,7 +94,8 @@ def parse_bytes(data: bytes, fmt: str, *, source: str = "<input>", into: Graph |
     rdflib_logger.setLevel(logging.ERROR)  # "does not look like a valid URI" warnings: lint's job
     try:
         if fmt in QUAD_FORMATS:
-            dataset = Dataset(bind_namespaces="core")
+            dataset = Dataset()
+            dataset.namespace_manager = NamespaceManager(dataset, bind_namespaces="core")
             dataset.parse(data=data, format=fmt, publicID=base)
             for s, p, o, _g in dataset.quads((None, None, None, None)):
                 target.add((s, p, o))
