@@ -24,6 +24,11 @@ Quarantine graph, `Config.graph_iri("quarantaine")`: one node per rejected recor
         schakel:reason "Verplicht veld ontbreekt: ..." ;
         schakel:shape <https://w3id.org/schakel/shapes#ZaakShape> .
 
+    Optionally (graph_server/ingest/provenance.py writes it) one node per SHACL result, so a
+    record with several results pairs each shape with its own reason::
+
+    <q> schakel:result [ schakel:shape <...#ZaakShape> ; schakel:reason "..." ] .
+
 Indicators per source (`quality_by_source`):
   conformance_rate       last run: (read - quarantined) / read (None when nothing was read)
   conformance_rate_all   the same over all recorded runs
@@ -120,19 +125,28 @@ def _runs(store, graph: str, ns: str) -> dict[str, list[Run]]:
     return runs
 
 
-def _quarantine(store, graph: str, ns: str) -> dict[str, Counter]:
+def _quarantine(store, graph: str, ns: str) -> tuple[dict[str, Counter], dict[str, set[str]]]:
+    """(source -> Counter of (shape, reason) -> records, source -> quarantined record nodes).
+    When a record carries one `schakel:result` node per SHACL result (what ingest writes), each
+    result pairs its own shape and reason; otherwise the record's own shape/reason are used."""
     query = f"""
         PREFIX s: <{ns}>
-        SELECT ?source ?shape ?reason (COUNT(DISTINCT ?q) AS ?n) WHERE {{
+        SELECT ?source ?q ?shape ?reason WHERE {{
           ?q a s:QuarantinedRecord ; s:source ?source .
-          OPTIONAL {{ ?q s:shape ?shape }}
-          OPTIONAL {{ ?q s:reason ?reason }}
-        }} GROUP BY ?source ?shape ?reason"""
-    counts: dict[str, Counter] = {}
+          {{ ?q s:result ?r . OPTIONAL {{ ?r s:shape ?shape }} OPTIONAL {{ ?r s:reason ?reason }} }}
+          UNION
+          {{ FILTER NOT EXISTS {{ ?q s:result ?any }}
+             OPTIONAL {{ ?q s:shape ?shape }} OPTIONAL {{ ?q s:reason ?reason }} }}
+        }}"""
+    pairs: dict[str, dict[tuple[str, str], set[str]]] = {}
+    records: dict[str, set[str]] = {}
     for row in store.query(query, default_graph=[graph], named_graphs=[]):
+        source, record = row["source"].value, row["q"].value
         key = (_value(row["shape"]) or "", _value(row["reason"]) or "")
-        counts.setdefault(row["source"].value, Counter())[key] += _int(row["n"])
-    return counts
+        pairs.setdefault(source, {}).setdefault(key, set()).add(record)
+        records.setdefault(source, set()).add(record)
+    counts = {source: Counter({key: len(nodes) for key, nodes in by_key.items()}) for source, by_key in pairs.items()}
+    return counts, records
 
 
 def quality_by_source(store, config=None, *, now: datetime | None = None, top: int = 5,
@@ -150,12 +164,16 @@ def quality_by_source(store, config=None, *, now: datetime | None = None, top: i
 
     runs: dict[str, list[Run]] = {}
     quarantine: dict[str, Counter] = {}
+    quarantined: dict[str, set[str]] = {}
     for ns in namespaces:
         for source, found in _runs(store, provenance_graph, ns).items():
             known = {r.activity for r in runs.get(source, [])}
             runs.setdefault(source, []).extend(r for r in found if r.activity not in known)
-        for source, counts in _quarantine(store, quarantine_graph, ns).items():
+        counts_by_source, records = _quarantine(store, quarantine_graph, ns)
+        for source, counts in counts_by_source.items():
             quarantine.setdefault(source, Counter()).update(counts)
+        for source, nodes in records.items():
+            quarantined.setdefault(source, set()).update(nodes)
 
     result: dict[str, SourceQuality] = {}
     for source in sorted(set(runs) | set(quarantine)):
@@ -176,7 +194,7 @@ def quality_by_source(store, config=None, *, now: datetime | None = None, top: i
                 q.age_seconds = round((now - last.ended).total_seconds(), 1)
                 q.fresh = q.age_seconds <= max_age.total_seconds()
         counts = quarantine.get(source, Counter())
-        q.quarantine_count = sum(counts.values())
+        q.quarantine_count = len(quarantined.get(source, ()))
         q.top_violations = [{"shape": shape, "reason": reason, "count": n}
                             for (shape, reason), n in counts.most_common(top)]
         result[source] = q

@@ -84,3 +84,32 @@ def test_validate_request_handler(fixtures):
     assert handle_validate_request(body, "image/png", shapes=shapes)[0] == 415
     assert handle_validate_request(body, None, shapes=shapes)[0] == 415
     assert handle_validate_request(body, "text/turtle", shapes=shapes, max_bytes=10)[0] == 413
+
+
+def test_contract_with_the_ingest_writer():
+    """What graph_server/ingest/provenance.py writes is what quality.py reads."""
+    provenance = pytest.importorskip("graph_server.ingest.provenance")
+    from graph_server.ingest.records import RejectedRecord
+
+    config = load_config()
+    base = config.city.base_iri
+    run = provenance.SourceRun(source="crm", started="2024-05-02T05:00:00Z", ended="2024-05-02T06:00:00Z",
+                               outcome="loaded", records_read=10, records_loaded=8, records_quarantined=2, warnings=1)
+    rejected = [
+        RejectedRecord("crm", "crm/dossier/1", "Verplicht veld ontbreekt: dossier:openingsdatum", shape="urn:ZaakShape"),
+        RejectedRecord("crm", "crm/dossier/1", "Waarde niet toegelaten voor adms:status", shape="urn:StatusShape"),
+        RejectedRecord("crm", "crm/dossier/2", "Verplicht veld ontbreekt: dossier:openingsdatum", shape="urn:ZaakShape"),
+    ]
+    store = GraphStore(None)
+    prov_graph, quarantine_graph = ox.NamedNode(config.graph_iri("provenance")), ox.NamedNode(config.graph_iri("quarantaine"))
+    store.oxigraph.extend(ox.Quad(t.subject, t.predicate, t.object, prov_graph)
+                          for t in provenance.run_triples(base, "r1", "2024-05-02T05:00:00Z", "2024-05-02T06:00:00Z", [run]))
+    store.oxigraph.extend(ox.Quad(t.subject, t.predicate, t.object, quarantine_graph)
+                          for t in provenance.quarantine_triples(base, "r1", "crm", rejected, {}))
+    crm = quality_by_source(store, config, now=datetime(2024, 5, 2, 7, tzinfo=timezone.utc))["crm"]
+    assert crm.runs == 1 and crm.conformance_rate == 0.8 and crm.quarantined_last_run == 2
+    assert crm.quarantine_count == 2 and crm.age_seconds == 3600
+    assert crm.top_violations == [
+        {"shape": "urn:ZaakShape", "reason": "Verplicht veld ontbreekt: dossier:openingsdatum", "count": 2},
+        {"shape": "urn:StatusShape", "reason": "Waarde niet toegelaten voor adms:status", "count": 1},
+    ]
