@@ -61,10 +61,18 @@ def validate(data: Graph, shapes: Graph, *, engine: str = "pyshacl", ontology: G
     """Validate `data` against `shapes`. Results of every severity are returned; whether
     warnings count as failure is the caller's policy."""
     run = _engine(engine)
-    _conforms, report_graph, text = run(
-        data, shacl_graph=shapes, ont_graph=ontology, inference="none", advanced=advanced,
-        allow_warnings=False, allow_infos=False,
-    )
+    try:
+        _conforms, report_graph, text = run(
+            data, shacl_graph=shapes, ont_graph=ontology, inference="none", advanced=advanced,
+            allow_warnings=False, allow_infos=False,
+        )
+    except ImportError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - engines raise ValueError, RuntimeError, ... on bad shapes
+        # e.g. pyshacl-turbo: "Invalid IRI code point ' '" for a shape IRI with a space;
+        # pySHACL: NotImplementedError for $shapesGraph. Callers get one exception type.
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        raise ShaclEngineError(f"{engine}: {message}") from exc
     if not isinstance(report_graph, Graph):
         # Both engines return (False, <ValidationFailure>, "Validation Failure - ...") instead
         # of raising when the shapes cannot be evaluated.

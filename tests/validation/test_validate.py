@@ -253,3 +253,12 @@ def test_oslo_langstring_defect_shows_as_shape_defect(tmp_path, run_cli):
     assert code == 1 and report["counts"]["Violation"] == 4
     messages = [r["message"]["en"] for g in report["groups"] for r in g["results"]]
     assert all(m.startswith("Defect in the shape, not in the data") for m in messages)
+
+
+def test_engine_refusing_the_shapes_exits_2(run_cli, fixtures):
+    """pyshacl-turbo rejects a shape IRI with a space (the subsidieregister defect): one line, exit 2."""
+    code, out, err = run_cli("shapes", "validate", fixtures / "data/valid.ttl", "--shapes",
+                             fixtures / "lint/single/iri-with-space.ttl", "--engine", "pyshacl-turbo")
+    assert code == 2 and out == ""
+    assert "iri-with-space.ttl: the SHACL engine refused the shapes" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
