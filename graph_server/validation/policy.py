@@ -160,6 +160,7 @@ class Finding:
     path: str
     value: str
     also_in: tuple[str, ...] = ()
+    shape_message: str = ""  # the shape's own sh:message, when it has one
 
     @property
     def severity(self) -> str:
@@ -178,6 +179,7 @@ class Finding:
             "profile": self.profile,
             "also_in": list(self.also_in),
             "message": {"nl": self.message_nl, "en": self.message_en},
+            "shape_message": self.shape_message,
             "engine_message": r.message,
         }
 
@@ -307,6 +309,8 @@ def run_profiles(data: Graph, shape_set: ShapeSet, *, engine: str = "pyshacl",
                 shape=label, shape_iri=shape_iri, focus=prefixes.term(result.focus_node),
                 path=prefixes.term(result.path, report.report_graph if report.report_graph is not None else shapes),
                 value=prefixes.term(result.value) if result.value is not None else "",
+                shape_message=result.message if result.source_shape is not None
+                and (result.source_shape, SH.message, None) in shapes else "",
             )
     return PolicyReport(findings=list(findings.values()), runs=runs, engine=engine,
                         data_sources=list(data_sources), support_files=shape_set.support_files,

@@ -88,6 +88,8 @@ def render_text(report: PolicyReport, allow_warnings: bool = False, limit: int |
         for f in shown:
             lines.append(f"  - {f.message_nl}")
             lines.append(f"    {f.message_en}")
+            if f.shape_message:
+                lines.append(f"    shape: {f.shape_message}")
             detail = [f"focus {f.focus}"]
             if f.path:
                 detail.append(f"pad/path {f.path}")
