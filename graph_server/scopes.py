@@ -306,6 +306,15 @@ class ScopeGate:
             prepared = self.prepare_query(principal, text, default_graph_uris=default_graph_uris,
                                           named_graph_uris=named_graph_uris, base_iri=base_iri)
         result = self.run_prepared(prepared)
+        try:
+            return self._materialise(result, prepared, max_rows, deadline)
+        finally:
+            # pyoxigraph result iterators must be dropped on the thread that made them; never
+            # let one travel inside an exception's traceback.
+            del result
+
+    @staticmethod
+    def _materialise(result, prepared: PreparedQuery, max_rows: int | None, deadline) -> QueryOutcome:
         deadline.check()
         outcome = QueryOutcome(form=prepared.parsed.form, dataset=prepared.dataset)
         if isinstance(result, ox.QueryBoolean):
@@ -319,8 +328,10 @@ class ScopeGate:
         else:
             outcome.form = "CONSTRUCT" if outcome.form != "DESCRIBE" else "DESCRIBE"
             bucket = outcome.triples
+        iterator = iter(result)
+        del result
         try:
-            for item in result:
+            for item in iterator:
                 if max_rows is not None and len(bucket) >= max_rows:
                     outcome.truncated = True
                     break
@@ -329,6 +340,8 @@ class ScopeGate:
                     deadline.check()
         except SyntaxError as exc:
             raise SparqlSyntaxError(str(exc)) from None
+        finally:
+            del iterator
         deadline.check()
         return outcome
 

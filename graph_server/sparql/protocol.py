@@ -132,10 +132,12 @@ async def run_query(ctx: ServerContext, request: Request, principal: Principal, 
         outcome = ctx.gate.evaluate(principal, text, max_rows=limits.max_result_rows, deadline=deadline,
                                     prepared=prepared)
         deadline.check()
-        return fmt, outcome, render.render_outcome(outcome, fmt)
+        body = render.render_outcome(outcome, fmt)
+        # Only plain values leave the worker thread.
+        return fmt, (outcome.form, outcome.size, outcome.truncated), body
 
     try:
-        fmt, outcome, body = await ctx.runner.run(work)
+        fmt, (form, size, truncated), body = await ctx.runner.run(work)
     except Exception as exc:  # every failure becomes a clear status; none crashes the worker
         error = _error_from(exc)
         ctx.audit.record(principal=principal.name, role=principal.role, operation="query",
@@ -143,11 +145,11 @@ async def run_query(ctx: ServerContext, request: Request, principal: Principal, 
                          duration_ms=(time.monotonic() - started) * 1000, dataset=state.get("dataset"))
         raise error from None
     headers = {}
-    if outcome.truncated:
+    if truncated:
         headers["Schakel-Result-Truncated"] = f"max_result_rows={limits.max_result_rows}"
     ctx.audit.record(principal=principal.name, role=principal.role, operation="query", outcome="ok", status=200,
                      text=text, duration_ms=(time.monotonic() - started) * 1000, dataset=state.get("dataset"),
-                     result_size=outcome.size, truncated=outcome.truncated or None, form=outcome.form)
+                     result_size=size, truncated=truncated or None, form=form)
     return Response(body, media_type=fmt.content_type, headers=headers)
 
 
