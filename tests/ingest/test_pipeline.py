@@ -63,7 +63,9 @@ def test_dirty_records_land_in_quarantine_with_reasons(ingested, dirt, config, k
     injected = [(source, str(item)) for source, kinds in dirt["sources"].items() for item in kinds.get(kind, [])]
     assert injected, f"the generator reported no {kind} records"
     for source, record_id in injected:
-        matches = [record for record in quarantined if record.startswith(f"{source}/") and record_id in record]
+        matches = [record for record in quarantined if record.startswith(f"{source}/")
+                   and record.split("/", 2)[2] in (record_id, f"#{record_id}")
+                   or record.split("/", 2)[2].split("|")[0] == record_id and record.startswith(f"{source}/sensor/")]
         assert matches, f"{kind} record {source}/{record_id} is not in quarantine"
         assert all(quarantined[m] and all(reason.strip() for reason in quarantined[m]) for m in matches)
 

@@ -20,7 +20,7 @@ def extract(folder: Path, ctx: ExtractContext | None) -> Extract:
         if row is None or not row["sensor_id"]:
             out.rejected.append(RejectedRecord("sensoren", f"sensoren/sensoren.csv#L{line}", f"sensoren.csv:{line}: wrong number of fields or no sensor_id"))
             continue
-        record = f"sensoren/sensor/{row['sensor_id']}/{row['grootheid']}"
+        record = f"sensoren/sensor/{row['sensor_id']}|{row['grootheid']}"
         try:
             x, y = float(row["x_lambert72"]), float(row["y_lambert72"])
         except ValueError:
@@ -39,7 +39,8 @@ def extract(folder: Path, ctx: ExtractContext | None) -> Extract:
             out.rejected.append(RejectedRecord("sensoren", f"sensoren/metingen.csv#L{line}", f"metingen.csv:{line}: wrong number of fields"))
             continue
         stamp = "".join(ch for ch in row["tijdstip"][:16] if ch.isdigit())
-        record = f"sensoren/meting/{row['sensor_id']}/{code(row['grootheid'])}/{stamp or 'L' + str(line)}"
+        # The pointer is the export's own natural key, as staff would look the row up.
+        record = f"sensoren/meting/{row['sensor_id']}|{row['grootheid']}|{row['tijdstip']}"
         if row["sensor_id"] not in known:
             out.rejected.append(RejectedRecord("sensoren", record, f"metingen.csv:{line}: unknown sensor {row['sensor_id']!r}"))
             continue
