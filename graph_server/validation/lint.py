@@ -320,16 +320,21 @@ class Vocabulary:
     classes: set[str] = field(default_factory=set)
     namespaces: set[str] = field(default_factory=set)
 
+    owner_kinds: dict[str, set[str]] = field(default_factory=dict)
+
     def add(self, graph: Graph) -> None:
         defined: Counter[str] = Counter()
+        kinds: dict[str, set[str]] = defaultdict(set)
         for s, o in graph.subject_objects(RDF.type):
             if not isinstance(s, URIRef):
                 continue
             iri = str(s)
             if o in PROPERTY_TYPES:
                 self.properties.add(iri)
+                kinds[iri].add("property")
             elif o in CLASS_TYPES:
                 self.classes.add(iri)
+                kinds[iri].add("class")
             else:
                 continue
             self.terms.add(iri)
@@ -346,6 +351,21 @@ class Vocabulary:
         if not owned and defined:
             owned = {defined.most_common(1)[0][0]}
         self.namespaces |= owned
+        for iri, found in kinds.items():
+            if _namespace(iri) in owned:
+                self.owner_kinds.setdefault(iri, set()).update(found)
+
+    def is_property(self, iri: str) -> bool:
+        """Declared a property; when vocabularies disagree (lblod's LPDC redeclares the class
+        adres:Straatnaam as rdf:Property) the vocabulary owning the namespace decides."""
+        if iri not in self.properties:
+            return False
+        if iri in self.classes:
+            return "property" in self.owner_kinds.get(iri, set()) and "class" not in self.owner_kinds.get(iri, set())
+        return True
+
+    def is_class(self, iri: str) -> bool:
+        return iri in self.classes and not self.is_property(iri)
 
     def covers(self, iri: str) -> bool:
         return _namespace(iri) in self.namespaces
@@ -490,7 +510,7 @@ class _Linter:
                     owner = local.split(".")[0]
                     reasons.append(f"its local name '{local}' is an OSLO property name "
                                    f"({owner}.{local.split('.', 1)[1]}: a property of {owner})")
-                if iri in self.vocab.properties:
+                if self.vocab.is_property(iri):
                     reasons.append("the vocabulary declares it a property")
                 if self.path_uses[iri] and (reasons or not _class_like(iri)):
                     reasons.append(f"it is used as sh:path {self.path_uses[iri]} time(s)")
@@ -610,13 +630,13 @@ class _Linter:
             iri = str(path)
             if iri in reported:
                 continue
-            if iri in self.vocab.classes or (iri not in self.vocab.properties and _class_like(iri)
+            if self.vocab.is_class(iri) or (not self.vocab.is_property(iri) and _class_like(iri)
                                              and _schemeless(iri) in class_names):
                 reported.add(iri)
                 self.add(source, "path-is-class", "error", self.shape_line(source, graph, prop.node),
                          self.shape_name(graph, prop.node),
                          f"sh:path {self.c(iri)} is a class, not a property (it is "
-                         f"{'declared a class by the vocabulary' if iri in self.vocab.classes else 'used as sh:class / sh:targetClass'}"
+                         f"{'declared a class by the vocabulary' if self.vocab.is_class(iri) else 'used as sh:class / sh:targetClass'}"
                          f"): data never uses a class as predicate, so the constraint checks nothing "
                          f"(or, with sh:minCount, always fails)", term=iri)
                 continue
