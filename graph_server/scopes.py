@@ -308,9 +308,11 @@ class ScopeGate:
         result = self.run_prepared(prepared)
         try:
             return self._materialise(result, prepared, max_rows, deadline)
+        except Exception as exc:
+            # pyoxigraph result iterators must be dropped on the thread that made them: never
+            # let one travel to another thread inside the frames of an exception's traceback.
+            raise exc.with_traceback(None) from None
         finally:
-            # pyoxigraph result iterators must be dropped on the thread that made them; never
-            # let one travel inside an exception's traceback.
             del result
 
     @staticmethod

@@ -106,7 +106,7 @@ def _error_from(exc: Exception) -> HttpError:
     if isinstance(exc, render.NotAcceptable):
         return HttpError(406, str(exc))
     if isinstance(exc, QueryTimeout):
-        return HttpError(503, f"{exc}; the query was stopped. Narrow it down (LIMIT, more specific "
+        return HttpError(503, f"{exc} and was abandoned. Narrow it down (LIMIT, more specific "
                               "patterns) or ask for an export", {"Retry-After": "5"})
     if isinstance(exc, ServerBusy):
         return HttpError(503, str(exc), {"Retry-After": "2"})

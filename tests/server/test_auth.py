@@ -8,7 +8,7 @@ import tomllib
 
 import pytest
 
-from conftest import ROLE_GRAPHS, graph_iri, start_server
+from server_fixtures import ROLE_GRAPHS, graph_iri, start_server
 from graph_server.commands import token as token_command
 
 ASK_GRAPHS = "SELECT DISTINCT ?g { GRAPH ?g { } }"

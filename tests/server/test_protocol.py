@@ -12,7 +12,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from conftest import ROLE_GRAPHS, graph_iri, marker
+from server_fixtures import ROLE_GRAPHS, graph_iri, marker
 from graph_server.config import load_config
 from graph_server.scopes import ScopeGate, ScopeRefused, check_update, principal_for_role
 from graph_server.sparql.render import Format, NotAcceptable, negotiate, RDF_FORMATS, RESULT_FORMATS

@@ -16,7 +16,7 @@ import time
 import httpx
 import pytest
 
-from conftest import GRAPHS, ROLE_GRAPHS, SECRET_TEXT, graph_iri, marker
+from server_fixtures import GRAPHS, ROLE_GRAPHS, SECRET_TEXT, graph_iri, marker
 
 SPARQL_JSON = {"Accept": "application/sparql-results+json"}
 UPDATE = {"content-type": "application/sparql-update"}

@@ -16,7 +16,7 @@ from rdflib import RDF, Namespace
 from rdflib.collection import Collection
 from rdflib.compare import isomorphic
 
-from conftest import start_server
+from server_fixtures import start_server
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "w3c-rdf-tests"
 PROTOCOL = SHARED / "protocol" / "manifest.ttl"
