@@ -32,6 +32,7 @@ setup: $(VENV)/.installed node_modules/.installed
 demo: setup
 	$(VENV)/bin/schakel generate --scale $(SCALE) --seed $(SEED) --out var/sources
 	$(VENV)/bin/schakel ingest --sources var/sources --store var/store
+	$(VENV)/bin/schakel serve --store var/store
 
 test: setup
 	bash scripts/setup-browser.sh chromium

@@ -40,6 +40,15 @@ def run(args) -> int:
           f"(kept as text), {links.get('empty', 0):,} empty ({100 * links.get('linked', 0) / total:.1f}% linked)")
     for record, text in report.unresolved_addresses[:5]:
         print(f"  unresolved: {record}: {text!r}")
+    print("Quality per source (records quarantined by a Violation; warnings loaded and counted):")
+    for run in report.runs:
+        if run.outcome != "loaded":
+            print(f"  {run.source:<17} not loaded this run; its previous graphs are kept")
+            continue
+        rate = 100 * run.records_loaded / run.records_read if run.records_read else 100.0
+        print(f"  {run.source:<17} {rate:5.1f}% conform, {run.records_quarantined:,} quarantined, {run.warnings:,} warnings")
+        for reason, count in sorted(run.reasons.items(), key=lambda item: -item[1])[:3]:
+            print(f"      {count:>5,} x {reason}")
     print("Triples per graph:")
     for graph, size in sorted(report.graph_sizes.items()):
         print(f"  {graph:<45} {size:>10,}")

@@ -174,6 +174,8 @@ def run_ingest(sources_dir: Path, config: Config, *, store_root: Path | None = N
                             triples = result.accepted.get(iri, [])
                             builder.put_graph(iri, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) if triples else b"")
                             run.triples_loaded[iri] = len(triples)
+                        for record in sorted({(r.record, r.reason) for r in extract.rejected + result.rejected}):
+                            run.reasons[record[1]] = run.reasons.get(record[1], 0) + 1
                         quarantine_records += provenance.quarantine_triples(
                             config.city.base_iri, run_id, name, extract.rejected + result.rejected, result.quarantined)
                         run.outcome = "loaded"

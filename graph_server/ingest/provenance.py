@@ -54,7 +54,7 @@ class SourceRun:
     warnings: int = 0
     triples_loaded: dict[str, int] = field(default_factory=dict)  # graph IRI -> triples
     duration_seconds: float = 0.0
-    links: dict = field(default_factory=dict)
+    reasons: dict[str, int] = field(default_factory=dict)  # quarantine reason -> records
 
     @property
     def reconciles(self) -> bool:
