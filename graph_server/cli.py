@@ -16,6 +16,7 @@ COMMANDS = {
     "shapes": "shapes",
     "serve": "serve",
     "token": "token",
+    "eval": "eval",
 }
 
 
