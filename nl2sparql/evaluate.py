@@ -619,10 +619,14 @@ def _configured_llm(pipeline, config):
 
 
 def llm_configured(config) -> bool:
-    """Whether the configuration names an LLM for the translator ([nl2sparql] llm / [llm])."""
-    raw = getattr(config, "raw", {}) or {}
-    section = raw.get("nl2sparql", {}) or {}
-    return bool(section.get("llm") or raw.get("llm"))
+    """Whether an LLM is configured for the translator ([nl2sparql.llm] provider, or the
+    SCHAKEL_NL_LLM_PROVIDER environment variable; see nl2sparql/settings.py)."""
+    try:
+        from nl2sparql.settings import load_settings
+    except ImportError:
+        raw = (getattr(config, "raw", {}) or {}).get("nl2sparql", {}) or {}
+        return str((raw.get("llm") or {}).get("provider", "none")).lower() not in ("", "none")
+    return load_settings(config).llm.enabled
 
 
 def visible_graphs_for(config, roles: Iterable[str]) -> dict[str, set[str] | None]:

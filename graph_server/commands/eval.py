@@ -58,8 +58,10 @@ def run(args: argparse.Namespace) -> int:
     if args.llm or args.llm_only:
         if not llm_configured(config):
             if args.llm_only:
-                raise UserError("--llm-only: no LLM is configured ([nl2sparql] llm in schakel.toml)")
-            print("note: no LLM configured ([nl2sparql] llm); running the embedded translator only", file=sys.stderr)
+                raise UserError("--llm-only: no LLM is configured ([nl2sparql.llm] provider in schakel.toml "
+                                "or SCHAKEL_NL_LLM_PROVIDER)")
+            print("note: no LLM configured ([nl2sparql.llm] provider or SCHAKEL_NL_LLM_PROVIDER); "
+                  "running the embedded translator only", file=sys.stderr)
         else:
             modes.append("llm")
     roles = [r.strip() for r in args.role_filter.split(",") if r.strip()] if args.role_filter else None
