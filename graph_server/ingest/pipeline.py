@@ -3,9 +3,11 @@ the store together at the end (see graph_server/store.py for why)."""
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import tempfile
 import time
 import tomllib
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -91,112 +93,182 @@ def _build_context(config: Config, gis: Extract | None) -> ExtractContext:
                           deelgemeente_of_address=deelgemeente_of, nearest_address=nearest)
 
 
-class _Progress:
-    """tqdm when the output is a terminal or asked for; silent otherwise."""
+@dataclass
+class PreparedSource:
+    """One source extracted, mapped and validated, ready to load: what a worker sends back."""
 
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
+    run: provenance.SourceRun
+    graphs: dict[str, bytes] = field(default_factory=dict)  # graph IRI -> N-Triples
+    quarantine: bytes = b""  # N-Triples of the sk:QuarantinedRecord descriptions
+    link_stats: dict = field(default_factory=dict)
+    unresolved: list = field(default_factory=list)
 
-    def bar(self, total: int, description: str):
-        if not self.enabled:
-            return None
-        from tqdm import tqdm
-        return tqdm(total=total, desc=description, unit="triple", unit_scale=True, leave=False)
+
+@dataclass
+class _Job:
+    """Everything a worker needs; set before the worker processes fork so it is inherited,
+    not pickled (the address register is large)."""
+
+    config: Config
+    specs: dict[str, SourceSpec]
+    sources_dir: Path
+    staging_root: Path
+    context: ExtractContext
+    extracts: dict[str, Extract | None]
+    errors: dict[str, str]
+    run_id: str
+
+
+_JOB: _Job | None = None
+_GATE: ShaclGate | None = None
+
+
+def _worker_gate(config: Config) -> ShaclGate:
+    global _GATE
+    if _GATE is None:
+        _GATE = ShaclGate(SHAPES_DIR, config.shacl_engine, processes=1).__enter__()
+    return _GATE
+
+
+def _prepare(name: str) -> PreparedSource:
+    job = _JOB
+    assert job is not None
+    config, register = job.config, job.context.register
+    run = provenance.SourceRun(source=name, started=_now())
+    out = PreparedSource(run)
+    register.stats.clear()
+    register.unresolved.clear()
+    t0 = time.perf_counter()
+    try:
+        spec = job.specs.get(name)
+        if spec is None:
+            raise SourceError(f"unknown source {name!r} (sources.toml knows: {', '.join(job.specs)})")
+        if name in job.errors:
+            raise SourceError(job.errors[name])
+        extract = job.extracts.get(name) or _extract(name, spec, job.sources_dir, job.context)
+        run.input_files = [(f"{spec.folder}/{p.name}", provenance.file_checksum(p), p.stat().st_size)
+                           for p in (job.sources_dir / spec.folder / f for f in spec.files)]
+        run.mapping_version = provenance.mapping_version(spec.mapping)
+        with tempfile.TemporaryDirectory(prefix=f"schakel-{name}-", dir=job.staging_root) as staging:
+            lines = run_mapping(extract, spec.mapping, config, Path(staging), {config.graph_iri(g) for g in spec.graphs})
+        result = _worker_gate(config).check(name, lines)
+        del lines
+        rejected = extract.rejected + result.rejected
+        quarantined = {r.record for r in extract.rejected} | set(result.quarantined)
+        run.records_read = extract.records_read
+        run.records_quarantined = len(quarantined)
+        run.records_loaded = len(result.records_seen - quarantined)
+        run.warnings = result.warnings
+        for graph in spec.graphs:
+            iri = config.graph_iri(graph)
+            triples = result.accepted.get(iri, [])
+            out.graphs[iri] = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) if triples else b""
+            run.triples_loaded[iri] = len(triples)
+        for _record, reason in {(r.record, r.reason) for r in rejected}:
+            run.reasons[reason] = run.reasons.get(reason, 0) + 1
+        out.quarantine = ox.serialize(
+            provenance.quarantine_triples(config.city.base_iri, job.run_id, name, rejected, result.quarantined),
+            format=ox.RdfFormat.N_TRIPLES)
+        run.outcome = "loaded"
+    except SourceError as exc:
+        run.error = str(exc)
+        run.outcome = "failed"
+    run.duration_seconds = time.perf_counter() - t0
+    run.ended = _now()
+    out.link_stats = dict(register.stats)
+    out.unresolved = list(register.unresolved)
+    return out
+
+
+def _input_size(sources_dir: Path, spec: SourceSpec | None) -> int:
+    if spec is None:
+        return 0
+    return sum(p.stat().st_size for p in (sources_dir / spec.folder / f for f in spec.files) if p.is_file())
 
 
 def run_ingest(sources_dir: Path, config: Config, *, store_root: Path | None = None, only: list[str] | None = None,
-               progress: bool = False, before_swap=None, log=print) -> IngestReport:
+               progress: bool = False, before_swap=None, log=print, workers: int = 2) -> IngestReport:
+    """Ingest the sources (all of them, or `only`) into a new store generation and swap it in.
+
+    Sources are prepared in parallel worker processes (extract, link, map, SHACL) and loaded
+    by this process as they finish. `before_swap` runs just before the swap (tests crash there)."""
+    global _JOB
     store_root = store_root or config.store_path
     specs = load_source_specs(config)
-    wanted = list(specs) if not only else only
+    wanted = list(specs) if not only else list(dict.fromkeys(only))
     run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
     report = IngestReport(run_id)
     started = _now()
     if not sources_dir.is_dir():
         raise SourceError(f"{sources_dir}: sources folder not found")
-    secret_is_dev = config.pseudonym_secret()[1]
-    if secret_is_dev:
+    if config.pseudonym_secret()[1]:
         report.warnings.append(f"{config.pseudonym_secret_env} is not set: persons are pseudonymised with the "
                                f"development key (fine for the demo, never for real data)")
 
-    progress_bars = _Progress(progress)
     with ingest_lock(store_root):
         remove_abandoned_generations(store_root)
         store = GraphStore(store_root)
         builder = GenerationBuilder(store)
         try:
-            extracts: dict[str, Extract] = {}
+            extracts: dict[str, Extract | None] = {}
             errors: dict[str, str] = {}
             # The address register comes from the GIS export even when only other sources are
             # ingested: they link their addresses to it.
-            gis_folder = sources_dir / specs["gis"].folder if "gis" in specs else None
-            try:
-                extracts["gis"] = _extract("gis", specs["gis"], sources_dir, None) if gis_folder else None
-            except SourceError as exc:
-                errors["gis"] = str(exc)
-                extracts["gis"] = None
+            if "gis" in specs:
+                try:
+                    extracts["gis"] = _extract("gis", specs["gis"], sources_dir, None)
+                except SourceError as exc:
+                    errors["gis"] = str(exc)
             context = _build_context(config, extracts.get("gis"))
             if extracts.get("gis") is None:
                 report.warnings.append("no usable address register (gis): addresses stay text and are reported unresolved")
 
-            quarantine_records: list[ox.Triple] = []
+            _JOB = _Job(config, specs, sources_dir, store_root, context, extracts, errors, run_id)
+            # Largest exports first, so that the two workers finish at about the same time.
+            order = sorted(wanted, key=lambda n: -_input_size(sources_dir, specs.get(n)))
+            pool = mp.get_context("fork").Pool(min(workers, len(order))) if workers > 1 and len(order) > 1 else None
+            bar = None
+            if progress:
+                from tqdm import tqdm
+                bar = tqdm(total=len(order), desc="sources", unit="source", leave=False)
+            quarantine_data: list[bytes] = []
             loaded_sources: list[str] = []
-            with ShaclGate(SHAPES_DIR, config.shacl_engine) as gate:
-                for name in wanted:
-                    run = provenance.SourceRun(source=name, started=_now())
+            links: Counter = Counter()
+            try:
+                prepared_runs = pool.imap_unordered(_prepare, order) if pool else map(_prepare, order)
+                for prepared in prepared_runs:
+                    run = prepared.run
                     report.runs.append(run)
-                    t0 = time.perf_counter()
-                    try:
-                        spec = specs.get(name)
-                        if spec is None:
-                            raise SourceError(f"unknown source {name!r} (sources.toml knows: {', '.join(specs)})")
-                        if name in errors:
-                            raise SourceError(errors[name])
-                        extract = extracts.get(name) or _extract(name, spec, sources_dir, context)
-                        run.input_files = [(f"{spec.folder}/{p.name}", provenance.file_checksum(p), p.stat().st_size)
-                                           for p in (sources_dir / spec.folder / f for f in spec.files)]
-                        run.mapping_version = provenance.mapping_version(spec.mapping)
-                        with tempfile.TemporaryDirectory(prefix=f"schakel-{name}-", dir=store_root) as staging:
-                            lines = run_mapping(extract, spec.mapping, config, Path(staging),
-                                                {config.graph_iri(g) for g in spec.graphs})
-                        bar = progress_bars.bar(len(lines), f"SHACL {name}")
-                        result = gate.check(name, lines, progress=bar.update if bar else None)
-                        if bar:
-                            bar.close()
-                        quarantined = {r.record for r in extract.rejected} | set(result.quarantined)
-                        loaded = result.records_seen - quarantined
-                        run.records_read = extract.records_read
-                        run.records_quarantined = len(quarantined)
-                        run.records_loaded = len(loaded)
-                        run.warnings = result.warnings
-                        for graph in spec.graphs:
-                            iri = config.graph_iri(graph)
-                            triples = result.accepted.get(iri, [])
-                            builder.put_graph(iri, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) if triples else b"")
-                            run.triples_loaded[iri] = len(triples)
-                        for record in sorted({(r.record, r.reason) for r in extract.rejected + result.rejected}):
-                            run.reasons[record[1]] = run.reasons.get(record[1], 0) + 1
-                        quarantine_records += provenance.quarantine_triples(
-                            config.city.base_iri, run_id, name, extract.rejected + result.rejected, result.quarantined)
-                        run.outcome = "loaded"
-                        loaded_sources.append(name)
-                    except SourceError as exc:
-                        run.error = str(exc)
-                        run.outcome = "failed"
-                    run.duration_seconds = time.perf_counter() - t0
-                    run.ended = _now()
-                    log_line = _reconciliation_line(run)
+                    links.update(prepared.link_stats)
+                    report.unresolved_addresses += prepared.unresolved
+                    if run.outcome == "loaded":
+                        for iri, data in prepared.graphs.items():
+                            builder.put_graph(iri, data)
+                        quarantine_data.append(prepared.quarantine)
+                        loaded_sources.append(run.source)
+                    if bar is not None:
+                        bar.set_postfix_str(run.source)
+                        bar.update(1)
                     if log:
-                        log(log_line)
+                        log(_reconciliation_line(run))
+            finally:
+                if pool is not None:
+                    pool.terminate()
+                if bar is not None:
+                    bar.close()
+                _JOB = None
+            report.runs.sort(key=lambda r: wanted.index(r.source))
+            report.address_links = dict(links)
 
-            report.address_links = dict(context.register.stats)
-            report.unresolved_addresses = list(context.register.unresolved)
             _load_ontology(builder, config)
-            prefixes = [provenance.quarantine_prefix(config.city.base_iri, s) for s in loaded_sources]
+            prefixes = tuple(provenance.quarantine_prefix(config.city.base_iri, s) for s in loaded_sources)
             quarantine_iri = config.graph_iri("quarantaine")
             if quarantine_iri in store.graph_iris():
-                builder.carry_over(quarantine_iri, keep=lambda q: not q.subject.value.startswith(tuple(prefixes)))
-            builder.add_triples(quarantine_iri, quarantine_records)
+                builder.carry_over(quarantine_iri, keep=lambda q: not q.subject.value.startswith(prefixes))
+            for data in quarantine_data:
+                builder.add_triples(quarantine_iri, (ox.Triple(q.subject, q.predicate, q.object)
+                                                     for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)))
+            builder.add_triples(quarantine_iri, [])
             provenance_iri = config.graph_iri("provenance")
             if provenance_iri in store.graph_iris():
                 builder.carry_over(provenance_iri)
