@@ -22,6 +22,7 @@ from graph_server.sparql.graph_store import graph_store_router
 from graph_server.sparql.http import HttpError, ServerContext, log, text_response
 from graph_server.sparql.protocol import sparql_router
 from graph_server.store import GraphStore
+from graph_server.maintainer_api import maintainer_router
 from graph_server.yasgui import yasgui_router
 
 CACHE_HEADERS = {
@@ -76,4 +77,5 @@ def create_app(config: Config, store: GraphStore, *, context: ServerContext | No
     app.include_router(sparql_router(ctx))
     app.include_router(graph_store_router(ctx))
     app.include_router(yasgui_router())
+    app.include_router(maintainer_router(ctx))
     return app

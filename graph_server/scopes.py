@@ -359,6 +359,12 @@ class ScopeGate:
                 raise SparqlSyntaxError(str(exc)) from None
         return checked
 
+    def store_view(self, principal: Principal) -> "ScopedStoreView":
+        """The store's read interface as one principal sees it, for library code written
+        against `GraphStore.query` (quality indicators): the dataset it passes is ignored
+        and the principal's scope applies, as for every other query."""
+        return ScopedStoreView(self, principal)
+
     # graphs (Graph Store Protocol, service description) ---------------------------------
     def visible_graphs(self, principal: Principal) -> list[str]:
         """Graph IRIs the principal may know about: its configured graphs (even when still
@@ -430,3 +436,14 @@ class ScopeGate:
                 return False
             self.store.update(f"DROP SILENT GRAPH {iri_ref(graph_iri)}")
         return True
+
+
+class ScopedStoreView:
+    """See `ScopeGate.store_view`."""
+
+    def __init__(self, gate: ScopeGate, principal: Principal):
+        self._gate = gate
+        self._principal = principal
+
+    def query(self, sparql: str, **_dataset_ignored):
+        return self._gate.query(self._principal, sparql)
