@@ -586,36 +586,37 @@ def format_table(summary: dict) -> str:
 
 # --- wiring to the real pipeline --------------------------------------------------------------
 
-def build_asker(config, store_dir: Path | str | None, *, llm: bool = False):
-    """`nl2sparql.pipeline.Asker(config, gate, ...)` on a read-only store. With `llm` the
-    asker is asked to use its configured LLM (keyword names are matched to the Asker's
-    signature, since the pipeline owns them)."""
+def build_asker(config, store_dir: Path | str | None, *, llm: bool = False, today: date | None = None,
+                scratch: Path | str | None = None):
+    """`nl2sparql.pipeline.Asker` on a read-only store, for evaluation: relative time
+    expressions use `today`, escalations are recorded under `scratch` (never sent to the
+    configured webhook) and the question log is off. With `llm` the configured chat model is
+    used (nl2sparql.settings: [nl2sparql.llm] or SCHAKEL_NL_LLM_PROVIDER)."""
+    import dataclasses
+    import tempfile
+
     from graph_server.scopes import ScopeGate
     from graph_server.store import GraphStore
+    from nl2sparql.escalate import Escalator
+    from nl2sparql.pipeline import Asker
+    from nl2sparql.questionlog import QuestionLog
+    from nl2sparql.settings import load_settings
 
-    pipeline = importlib.import_module("nl2sparql.pipeline")
+    settings = load_settings(config)
+    scratch = Path(scratch or tempfile.mkdtemp(prefix="schakel-eval-"))
+    escalation = dataclasses.replace(settings.escalation, webhook_url=None,
+                                     records_path=scratch / "escalations.jsonl")
+    settings = dataclasses.replace(settings, escalation=escalation)
+    chat_model = None
+    if llm:
+        from nl2sparql.translate.llm import chat_model_from_settings
+
+        chat_model = chat_model_from_settings(settings.llm)
+        if chat_model is None:
+            raise RuntimeError("no LLM is configured ([nl2sparql.llm] provider or SCHAKEL_NL_LLM_PROVIDER)")
     gate = ScopeGate(config, GraphStore(store_dir or config.store_path, read_only=True))
-    params = inspect.signature(pipeline.Asker).parameters
-    kwargs = {}
-    for name in ("llm", "use_llm"):
-        if name in params:
-            kwargs[name] = llm if params[name].annotation in (bool, "bool") or isinstance(params[name].default, bool) \
-                else (_configured_llm(pipeline, config) if llm else None)
-            break
-    else:
-        if "mode" in params:
-            kwargs["mode"] = "llm" if llm else "embedded"
-        elif llm:
-            raise RuntimeError("nl2sparql.pipeline.Asker has no llm/use_llm/mode parameter")
-    return pipeline.Asker(config, gate, **kwargs)
-
-
-def _configured_llm(pipeline, config):
-    for name in ("configured_llm", "llm_from_config", "load_llm"):
-        fn = getattr(pipeline, name, None)
-        if callable(fn):
-            return fn(config)
-    return True
+    return Asker(config, gate, settings=settings, today=today, llm=chat_model,
+                 escalator=Escalator(config, escalation), question_log=QuestionLog(None))
 
 
 def llm_configured(config) -> bool:
@@ -663,7 +664,7 @@ def evaluate(config, sources: Path | str, store: Path | str | None = None, *, ro
 
     results: list[PairResult] = []
     for mode in modes:
-        asker = asker_factory(mode) if asker_factory else build_asker(config, store, llm=(mode == "llm"))
+        asker = asker_factory(mode) if asker_factory else build_asker(config, store, llm=(mode == "llm"), today=today)
         ask_kwargs = {}
         if "today" in inspect.signature(asker.ask).parameters:
             ask_kwargs["today"] = today

@@ -1,0 +1,356 @@
+"""One entry point for a question: `Asker(config, gate).ask(question, principal) -> Answer`.
+
+normalise -> link (labels the principal may see) -> retrieve examples -> translate (embedded,
+then the optional LLM) -> escalate if the question needs a graph outside the role (decided
+from the example or the query's terms, before anything runs) -> guard -> run through the scope
+gate -> empty result means repair, not answer -> compose the Dutch answer -> log.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+from graph_server.config import Config
+from graph_server.limits import Deadline
+from graph_server.scopes import Principal, ScopeGate, ScopeRefused
+from graph_server.sparql_syntax import ForbiddenFeature, SparqlSyntaxError
+from nl2sparql.answer import Composer, plain
+from nl2sparql.catalogue import Example, load_catalogue
+from nl2sparql.escalate import Escalator
+from nl2sparql.guard import Guard, GuardError
+from nl2sparql.linker import Linker, Mention
+from nl2sparql.normalise import Normaliser, fold, tokens
+from nl2sparql.questionlog import QuestionLog
+from nl2sparql.retrieve import Embedder, Retriever
+from nl2sparql.schema import Schema, load_schema
+from nl2sparql.settings import NlSettings, load_settings
+from nl2sparql.timeexpr import Period, find_period
+from nl2sparql.translate import Translation, TranslationRequest, Translator
+from nl2sparql.translate.embedded import EmbeddedTranslator
+
+MAX_QUESTION_CHARS = 500
+INJECTION_RE = re.compile(
+    r"\b(negeer|vergeet|omzeil|ignore|disregard|forget)\b.{0,40}\b(instructie\w*|opdracht\w*|regels|instructions?|rules|prompt)"
+    r"|\bsyste(e)?m\s*prompt\b|\bje bent nu\b|\byou are now\b|\bjailbreak\b|\bdeveloper mode\b"
+    r"|\b(toon|geef)\b.{0,30}\b(ongeacht|zonder beperking\w*|zonder filter\w*)\b"
+    r"|\b(insert|delete|drop|clear)\s+(data|graph|where|all|silent)\b|\bservice\s*<",
+    re.I | re.S)
+FLAGS = {
+    "open": re.compile(r"\b(open|openstaand\w*|lopend\w*|nog niet (afgesloten|afgehandeld|opgelost|beslist)|"
+                       r"niet (afgesloten|afgehandeld|opgelost)|onafgewerkt\w*)\b"),
+    "spoed": re.compile(r"\b(spoed\w*|dringend\w*|met voorrang|snelprocedure)\b"),
+    "normaal": re.compile(r"\b(normale?|gewone?|standaard)\b"),
+    "anoniem": re.compile(r"\banonie?me?\b"),
+}
+GEBOUWSTATUS = {"in aanbouw": "inAanbouw", "gepland": "gepland", "geplande": "gepland",
+                "gerealiseerd": "gerealiseerd", "gerealiseerde": "gerealiseerd", "gehistoreerd": "gehistoreerd"}
+
+
+@dataclass
+class Escalation:
+    unit: str | None
+    reason: str
+    record_id: str
+
+
+@dataclass
+class Source:
+    graph: str
+    source: str
+    loaded_at: str
+
+
+@dataclass
+class Answer:
+    status: str                  # answered | escalated | not_understood
+    answer: str
+    rows: list[dict] = field(default_factory=list)
+    sparql: str | None = None
+    sources: list[Source] = field(default_factory=list)
+    confidence: float = 0.0
+    escalation: Escalation | None = None
+    matched_example: str | None = None
+    latency_ms: float = 0.0
+    translator: str | None = None
+    attempts: int = 0
+    reason: str | None = None    # why not answered (not_understood), for the log and the UI
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Asker:
+    def __init__(self, config: Config, gate: ScopeGate, *, settings: NlSettings | None = None,
+                 today: date | Callable[[], date] | None = None, embedder: Embedder | None | bool = True,
+                 llm=None, escalator: Escalator | None = None, question_log: QuestionLog | None = None,
+                 schema: Schema | None = None, catalogue: list[Example] | None = None):
+        self.config = config
+        self.gate = gate
+        self.settings = settings or load_settings(config)
+        self._today = today
+        self.schema = schema or load_schema(config)
+        self.catalogue = catalogue if catalogue is not None else load_catalogue(self.settings.catalogue_dir)
+        if embedder is True:
+            embedder = Embedder(self.settings.embedding_model) if self.settings.embedding_model else None
+        self.retriever = Retriever(self.catalogue, embedder or None)
+        self.linker = Linker(config, gate)
+        self.guard = Guard(self.schema, self.settings.max_rows)
+        self.embedded = EmbeddedTranslator(self.schema, self.settings.min_confidence)
+        self.llm: Translator | None = None
+        if llm is not None:
+            from nl2sparql.translate.llm import LlmTranslator
+
+            self.llm = LlmTranslator(llm, self.schema, self.settings.llm)
+        self.escalator = escalator or Escalator(config, self.settings.escalation)
+        self.question_log = question_log or QuestionLog(self.settings.question_log)
+        self._normalisers: dict[tuple, Normaliser] = {}
+        self._provenance: tuple[float, dict[str, Source]] | None = None
+        self._lock = threading.Lock()
+        self.catalogue_words = self.retriever.vocabulary()
+
+    # --- helpers ----------------------------------------------------------------------------
+    def today(self) -> date:
+        if callable(self._today):
+            return self._today()
+        return self._today or date.today()
+
+    def visible_graphs(self, principal: Principal) -> set[str]:
+        if principal.all_graphs:
+            return set(self.config.graphs)
+        return {name for name in self.config.graphs if principal.may_access(self.config.graph_iri(name))}
+
+    def normaliser(self, principal: Principal) -> Normaliser:
+        index = self.linker.index(principal)
+        key = (id(index),)
+        with self._lock:
+            found = self._normalisers.get(key)
+            if found is None:
+                found = Normaliser(set(index.vocabulary) | self.catalogue_words)
+                if len(self._normalisers) > 32:
+                    self._normalisers.clear()
+                self._normalisers[key] = found
+        return found
+
+    def label(self, principal: Principal, iri: str) -> str | None:
+        return self.schema.label(iri) or self.linker.label_of(principal, iri)
+
+    def sources(self, principal: Principal, graphs: set[str]) -> list[Source]:
+        """Load provenance (per graph: source application and load time), read through the gate
+        with an internal principal scoped to the provenance graph only; only graphs the asker
+        may see are reported."""
+        now = time.monotonic()
+        if self._provenance is None or now - self._provenance[0] > 60:
+            prov_iri = self.config.graph_iri("provenance")
+            internal = Principal("schakel-nl2sparql", "system", frozenset({prov_iri}))
+            query = """PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX sk: <https://w3id.org/schakel/ns#>
+                SELECT ?g ?source (MAX(?end) AS ?loaded) WHERE {
+                  ?a a prov:Activity ; sk:source ?source ; prov:endedAtTime ?end ; prov:generated ?g .
+                } GROUP BY ?g ?source"""
+            found: dict[str, Source] = {}
+            try:
+                for row in self.gate.evaluate(internal, query, max_rows=1000).rows():
+                    name = self.config.graph_name(row["g"].value)
+                    if name and (name not in found or found[name].loaded_at < row["loaded"].value):
+                        found[name] = Source(name, row["source"].value, row["loaded"].value)
+            except Exception:  # noqa: BLE001 - provenance is informative, never blocks an answer
+                found = {}
+            self._provenance = (now, found)
+        table = self._provenance[1]
+        return [table[g] for g in sorted(graphs)
+                if g in table and principal.may_access(self.config.graph_iri(g))]
+
+    # --- the pipeline -----------------------------------------------------------------------
+    def ask(self, question: str, principal: Principal, *, deadline=None) -> Answer:
+        started = time.perf_counter()
+        question = (question or "").strip()
+        answer = self._ask(question, principal, deadline or Deadline(self.config.limits.query_timeout_seconds))
+        answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
+        self.question_log.record(
+            principal=principal.name, role=principal.role, question=question[:MAX_QUESTION_CHARS],
+            status=answer.status, latency_ms=answer.latency_ms, matched_example=answer.matched_example,
+            translator=answer.translator, confidence=answer.confidence, rows=len(answer.rows),
+            escalation_id=answer.escalation.record_id if answer.escalation else None,
+            reason=answer.escalation.reason if answer.escalation else answer.reason, attempts=answer.attempts)
+        return answer
+
+    def _ask(self, question: str, principal: Principal, deadline) -> Answer:
+        if not question:
+            return Answer("not_understood", "Stel een vraag in het Nederlands.", reason="leeg")
+        if len(question) > MAX_QUESTION_CHARS:
+            return Answer("not_understood", "Deze vraag is te lang; stel ze korter.", reason="te_lang")
+        if INJECTION_RE.search(fold(question)):
+            return Answer("not_understood", "Deze vraag kan ik niet behandelen. Stel een gewone vraag over "
+                                            "producten, loketten, dossiers, meldingen, adressen of metingen.",
+                          reason="instructies_genegeerd")
+        today = self.today()
+        visible = self.visible_graphs(principal)
+        normalised = self.normaliser(principal)(question)
+        words = normalised.tokens
+        mentions = self.linker.link(words, question, principal)
+        mentions = _place(mentions, words)
+        period = find_period(question, today)
+        period_words = _period_positions(question, period, words)
+        if period_words:
+            mentions = [m for m in mentions if not (m.positions & period_words) or m.kind in ("straat", "persoon")]
+        flags = _flags(normalised.text)
+        kinds = {m.kind for m in mentions} | set(flags) | ({"periode"} if period else set())
+        masked = self.retriever.masked(words, mentions, period_words)
+        candidates = self.retriever.rank(masked, kinds, visible)
+        request = TranslationRequest(question, normalised, mentions, period, flags, principal, visible, candidates,
+                                     today)
+        context = {"periode": period.label if period else None}
+        for m in mentions:
+            context.setdefault(m.kind, m.label)
+
+        best = candidates[0] if candidates else None
+        result: Answer | None = None
+        if best is not None and best.score >= self.settings.min_confidence:
+            result = self._loop(self.embedded, request, principal, visible, deadline, context)
+            if result.status == "answered" or result.status == "escalated":
+                return result
+        if self.llm is not None:
+            llm_result = self._loop(self.llm, request, principal, visible, deadline, context)
+            if llm_result.status != "not_understood" or result is None:
+                return llm_result
+        if result is not None:
+            return result
+        return Answer("not_understood", "Deze vraag begrijp ik niet, of ik vind er geen gegevens over. "
+                                        "Probeer ze anders te formuleren.",
+                      confidence=round(best.score, 3) if best else 0.0, reason="geen_voorbeeld")
+
+    def _loop(self, translator, request: TranslationRequest, principal: Principal, visible: set[str], deadline,
+              context: dict) -> Answer:
+        feedback: str | None = None
+        first_score: float | None = None
+        empty_answer: Answer | None = None
+        last_error = ""
+        attempts = 0
+        for attempt in range(3):
+            translation = translator.translate(request, attempt, feedback)
+            if translation is None:
+                break
+            attempts += 1
+            if first_score is None:
+                first_score = translation.confidence
+            elif translator is self.embedded and translation.confidence < first_score - 0.03:
+                break  # the other readings are clearly worse: do not answer another question
+            missing = set(translation.graphs) - visible
+            if missing:
+                if attempt == 0:
+                    return self._escalate(request, principal, missing, translation, attempts)
+                feedback = "buiten bereik"
+                continue
+            if not translation.sparql:
+                feedback = "er kwam geen query; schrijf één SPARQL SELECT-query in een ```sparql blok"
+                last_error = "geen_query"
+                continue
+            try:
+                guarded = self.guard.check(translation.sparql)
+            except GuardError as exc:
+                feedback, last_error = str(exc), "guard"
+                continue
+            if not translation.graphs:  # written by a model: which graphs do its terms need?
+                needed = self.schema.graphs_needed(set(guarded.iris) | set(guarded.predicates), visible)
+                if needed:
+                    return self._escalate(request, principal, needed, translation, attempts)
+            try:
+                outcome = self.gate.evaluate(principal, guarded.text, max_rows=self.settings.max_rows,
+                                             deadline=deadline)
+            except (SparqlSyntaxError, ForbiddenFeature, ScopeRefused) as exc:
+                feedback, last_error = f"de query kon niet uitgevoerd worden: {exc}", "uitvoering"
+                continue
+            if outcome.form == "ASK":
+                rows = [{"antwoord": bool(outcome.boolean)}]
+            else:
+                rows = [{k: plain(v) for k, v in row.items()} for row in outcome.rows()]
+                rows = [r for r in rows if r]
+            if not rows:
+                feedback = ("de query gaf geen resultaten; controleer de eigenschappen, de IRI's van de "
+                            "entiteiten en de filters")
+                last_error = "leeg"
+                for name, used in translation.slots.items():
+                    context[name] = " / ".join(dict.fromkeys(m.label for m in used))
+                if empty_answer is None:
+                    composer = Composer(lambda iri: self.label(principal, iri))
+                    empty_answer = Answer("not_understood", composer.compose(translation.answer_spec or {}, [], context),
+                                          sparql=guarded.text, confidence=translation.confidence,
+                                          matched_example=translation.example_id, translator=translation.translator,
+                                          reason="geen_resultaat")
+                continue
+            for name, used in translation.slots.items():
+                context[name] = " / ".join(dict.fromkeys(m.label for m in used))
+            composer = Composer(lambda iri: self.label(principal, iri))
+            if translation.answer_spec:
+                text = composer.compose(translation.answer_spec, rows, context, truncated=outcome.truncated)
+            else:
+                text = composer.generic(rows, outcome.variables or ["antwoord"])
+            graphs = set(translation.graphs) or {g for i in guarded.iris | guarded.predicates
+                                                 for g in self.schema.graphs_with_term(i)}
+            return Answer("answered", text, rows, guarded.text, self.sources(principal, graphs & visible),
+                          round(translation.confidence, 3), None, translation.example_id,
+                          translator=translation.translator, attempts=attempts)
+        if empty_answer is not None:
+            empty_answer.attempts = attempts
+            return empty_answer
+        return Answer("not_understood", "Ik kon deze vraag niet veilig vertalen naar een opvraging. "
+                                        "Probeer ze anders te formuleren.", attempts=attempts,
+                      translator=getattr(translator, "name", None), reason=last_error or "geen_vertaling")
+
+    def _escalate(self, request: TranslationRequest, principal: Principal, missing: set[str],
+                  translation: Translation, attempts: int) -> Answer:
+        record = self.escalator.escalate(principal, request.question, missing)
+        unit_name = None
+        if record.unit:
+            unit_name = self.linker.label_of(principal, f"{self.config.city.base_iri}id/dienst/{record.unit}")
+        target = f"{unit_name} ({record.unit})" if unit_name else (record.unit or "de bevoegde dienst")
+        text = (f"Deze vraag gaat over gegevens die u met uw rol niet kunt inzien. Ze is doorgestuurd naar "
+                f"{target} met referentie {record.id}.")
+        return Answer("escalated", text, [], None, [], round(translation.confidence, 3),
+                      Escalation(record.unit, record.reason, record.id), translation.example_id,
+                      translator=translation.translator, attempts=attempts)
+
+
+def _flags(text: str) -> dict[str, str]:
+    flags = {name: "true" for name, pattern in FLAGS.items() if pattern.search(text)}
+    for phrase, code in GEBOUWSTATUS.items():
+        if re.search(rf"\b{phrase}\b", text):
+            flags["gebouwstatus"] = f"https://data.vlaanderen.be/id/concept/gebouwstatus/{code}"
+            break
+    return flags
+
+
+def _place(mentions: list[Mention], words: tuple[str, ...]) -> list[Mention]:
+    """Give pattern mentions (numbers, identifiers) the token positions of their text."""
+    out = []
+    for m in mentions:
+        if m.positions:
+            out.append(m)
+            continue
+        toks = tokens(m.value if m.kind == "getal" else m.label)
+        found: frozenset[int] = frozenset()
+        for start in range(len(words) - len(toks) + 1):
+            if list(words[start:start + len(toks)]) == toks:
+                found = frozenset(range(start, start + len(toks)))
+                break
+        if m.kind == "getal" and not found:
+            number = m.value.split(".")[0]
+            found = frozenset(i for i, w in enumerate(words) if w == number)
+        out.append(Mention(m.kind, m.value, m.label, m.score, found, m.extra))
+    return out
+
+
+def _period_positions(question: str, period: Period | None, words: tuple[str, ...]) -> set[int]:
+    if period is None:
+        return set()
+    span_words = tokens(fold(question)[period.span[0]:period.span[1]])
+    if not span_words:
+        return set()
+    for start in range(len(words) - len(span_words) + 1):
+        if list(words[start:start + len(span_words)]) == span_words:
+            return set(range(start, start + len(span_words)))
+    return {i for i, w in enumerate(words) if w in set(span_words) and not w.isdigit()}

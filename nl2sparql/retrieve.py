@@ -1,0 +1,165 @@
+"""Retrieval of the catalogue examples most similar to a question.
+
+Two signals, because the offline embedding model (all-MiniLM-L6-v2) is English-trained:
+cosine similarity of MiniLM embeddings, and an IDF-weighted word overlap that carries the
+Dutch cue words ("kost", "meebrengen", "openingsuren", "hoeveel"). Both compare the question
+with its linked entities replaced by their kind ("hoeveel kost een product") to phrasings
+whose slots are replaced the same way. Then slot fit: an example whose required slots the
+linked entities cannot fill drops out, unless its graphs are outside the asker's scope (the
+question is then escalated and no slot is ever filled).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from nl2sparql.catalogue import SLOT_RE, Example
+from nl2sparql.linker import Mention
+from nl2sparql.normalise import STOPWORDS, Normaliser
+
+# The word a slot kind is replaced with, in phrasings and questions alike.
+PLACEHOLDER = {
+    "product": "product", "dienst": "dienst", "loket": "dienst", "vestiging": "dienst", "straat": "straat",
+    "deelgemeente": "deelgemeente", "sensor": "meetpunt", "persoon": "persoon", "document": "document",
+    "dossiernummer": "dossiernummer", "meldingnummer": "meldingnummer", "capakey": "perceelnummer",
+    "sociaaldossiernummer": "dossiernummer", "huisnummer": "huisnummer", "getal": "getal", "tijd": "tijdstip",
+    "dag": "weekdag", "periode": "periode", "dossiertype": "dossiertype", "dossierstatus": "status",
+    "meldingtype": "meldingtype", "meldingstatus": "status", "grootheid": "grootheid", "sensortype": "sensortype",
+    "steunvorm": "steunvorm", "sociaaldossierstatus": "status", "kanaaltype": "kanaal", "thema": "thema",
+    "plaats": "dienst",
+}
+# Mentions that say a lot about the intent when present (an example that cannot use them is
+# probably not what was asked).
+TELLING_KINDS = frozenset({"dossiernummer", "meldingnummer", "capakey", "sociaaldossiernummer", "huisnummer",
+                           "periode", "dag", "tijd", "getal", "persoon"})
+
+
+class Embedder:
+    """sentence-transformers from a local folder; loaded once, thread-safe for encoding."""
+
+    def __init__(self, model_dir: Path | str):
+        from sentence_transformers import SentenceTransformer
+
+        self.model = SentenceTransformer(str(model_dir), device="cpu")
+        self._lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self.model.encode(list(texts), batch_size=64, normalize_embeddings=True,
+                                                show_progress_bar=False), dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    example: Example
+    score: float
+    embedding_score: float
+    lexical_score: float
+    phrasing: str
+    fillable: bool  # every required slot can be filled from the mentions
+
+
+def example_kinds(example: Example) -> set[str]:
+    return {k for s in example.slots for k in s.kinds}
+
+
+def phrasing_text(example: Example, phrasing: str) -> str:
+    def word(match) -> str:
+        slot = example.slot(match.group(1))
+        kind = slot.kinds[0] if slot else match.group(1)
+        return PLACEHOLDER.get(kind, kind)
+
+    return SLOT_RE.sub(word, phrasing)
+
+
+class Retriever:
+    def __init__(self, examples: list[Example], embedder: Embedder | None, normaliser: Normaliser | None = None):
+        self.examples = examples
+        self.embedder = embedder
+        self.normalise = normaliser or Normaliser()
+        self.rows: list[tuple[int, str, tuple[str, ...]]] = []  # (example index, text, words)
+        for i, example in enumerate(examples):
+            for phrasing in example.questions:
+                norm = self.normalise(phrasing_text(example, phrasing))
+                self.rows.append((i, norm.text, norm.tokens))
+        docs = Counter()
+        for i, example in enumerate(examples):
+            words = {w for (j, _, toks) in self.rows if j == i for w in toks}
+            docs.update(words)
+        n = len(examples)
+        self.idf = {w: math.log((n + 1) / (c + 0.5)) for w, c in docs.items()}
+        self.default_idf = math.log((n + 1) / 0.5)
+        self.matrix = embedder.encode([t for _, t, _ in self.rows]) if embedder is not None else None
+
+    def vocabulary(self) -> set[str]:
+        return {w for _, _, toks in self.rows for w in toks}
+
+    def _weight(self, word: str) -> float:
+        w = self.idf.get(word, self.default_idf * 0.5)
+        return w * (0.3 if word in STOPWORDS else 1.0)
+
+    def _lexical(self, words: tuple[str, ...], other: tuple[str, ...]) -> float:
+        a, b = set(words), set(other)
+        inter = sum(self._weight(w) for w in a & b)
+        union = sum(self._weight(w) for w in a | b)
+        return inter / union if union else 0.0
+
+    def masked(self, words: tuple[str, ...], mentions: list[Mention], period_words: set[int]) -> str:
+        """The question with linked entities replaced by their kind."""
+        owner: dict[int, Mention] = {}
+        for m in sorted(mentions, key=lambda m: m.score):
+            if m.score < 0.7:
+                continue
+            for p in m.positions:
+                owner[p] = m
+        out: list[str] = []
+        last: Mention | str | None = None
+        for pos, word in enumerate(words):
+            if pos in period_words:
+                if last != "periode":
+                    out.append("periode")
+                last = "periode"
+                continue
+            m = owner.get(pos)
+            if m is None:
+                out.append(word)
+                last = None
+            elif m is not last:
+                out.append(PLACEHOLDER.get(m.kind, m.kind))
+                last = m
+        return " ".join(out)
+
+    def rank(self, masked_text: str, mention_kinds: set[str], visible_graphs: set[str], top: int = 5) -> list[Candidate]:
+        words = tuple(masked_text.split())
+        emb = None
+        if self.embedder is not None and self.matrix is not None:
+            emb = self.matrix @ self.embedder.encode([masked_text])[0]
+        best: dict[int, tuple[float, float, float, str]] = {}
+        for row, (i, text, toks) in enumerate(self.rows):
+            lex = self._lexical(words, toks)
+            e = float(emb[row]) if emb is not None else lex
+            score = 0.45 * e + 0.55 * lex
+            if i not in best or best[i][0] < score:
+                best[i] = (score, e, lex, text)
+        out: list[Candidate] = []
+        for i, (score, e, lex, text) in best.items():
+            example = self.examples[i]
+            kinds = example_kinds(example)
+            in_scope = set(example.graphs) <= visible_graphs
+            fillable = all(set(s.kinds) & mention_kinds for s in example.required)
+            if in_scope and not fillable:
+                continue
+            filled = sum(1 for s in example.slots if set(s.kinds) & mention_kinds)
+            score += 0.04 * filled
+            unused = {k for k in mention_kinds & TELLING_KINDS if k not in kinds}
+            score -= 0.06 * len(unused)
+            out.append(Candidate(example, round(score, 4), round(e, 4), round(lex, 4), text, fillable))
+        out.sort(key=lambda c: -c.score)
+        return out[:top]
