@@ -1,5 +1,6 @@
 """Runs a SHACL engine (pySHACL or pyshacl-turbo, same API) and turns its report graph into
-typed results."""
+typed results; or the project's own SPARQL-on-Oxigraph engine ("oxigraph", see
+sparql_engine.py), which yields the same typed results directly."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from rdflib.namespace import RDF
 from rdflib.term import Node
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
-ENGINES = ("pyshacl", "pyshacl-turbo")
+ENGINES = ("pyshacl", "pyshacl-turbo", "oxigraph")
 
 
 class ShaclEngineError(RuntimeError):
@@ -60,6 +61,8 @@ def validate(data: Graph, shapes: Graph, *, engine: str = "pyshacl", ontology: G
              advanced: bool = True) -> ValidationReport:
     """Validate `data` against `shapes`. Results of every severity are returned; whether
     warnings count as failure is the caller's policy."""
+    if engine == "oxigraph":
+        return _validate_oxigraph(data, shapes, ontology=ontology, advanced=advanced)
     run = _engine(engine)
     try:
         _conforms, report_graph, text = run(
@@ -108,3 +111,31 @@ def _result(graph: Graph, node: Node) -> ShaclResult:
         constraint_iri=str(component) if component is not None else "",
         severity_iri=str(severity) if isinstance(severity, URIRef) else str(SH.Violation),
     )
+
+
+# --- the oxigraph engine ---------------------------------------------------------------------
+def compile_shapes(shapes: Graph, *, advanced: bool = True):
+    """Compile a shapes graph for `validate_store` (oxigraph engine). Raises ShaclEngineError
+    (UnsupportedShaclFeature) when a shape uses something the engine does not implement."""
+    from graph_server.validation import sparql_engine
+    return sparql_engine.compile_shapes(shapes, advanced=advanced)
+
+
+def validate_store(store, compiled) -> list[ShaclResult]:
+    """Validate the default graph of a pyoxigraph Store against compiled shapes (or a shapes
+    Graph, compiled once and cached): the ingest gate's entry point, no rdflib on the data."""
+    from graph_server.validation import sparql_engine
+    return sparql_engine.validate_store(store, compiled)
+
+
+def _validate_oxigraph(data: Graph, shapes: Graph, *, ontology: Graph | None, advanced: bool) -> ValidationReport:
+    from graph_server.validation import sparql_engine
+    compiled = sparql_engine.compiled_for(shapes, advanced=advanced)
+    store, terms = sparql_engine.graph_to_store(data)
+    if ontology is not None:  # pySHACL mixes the ontology into (a copy of) the data graph
+        sparql_engine.graph_to_store(ontology, store, terms)
+    results = sparql_engine.validate_store(store, compiled, namespaces=data, terms=terms)
+    report_graph = sparql_engine.report_graph(results, shapes)
+    conforms = not any(r.severity == "Violation" for r in results)
+    return ValidationReport(conforms=conforms, results=results, report_graph=report_graph,
+                            engine_conforms=not results)
