@@ -23,6 +23,7 @@ from graph_server.sparql.http import HttpError, ServerContext, log, text_respons
 from graph_server.sparql.protocol import sparql_router
 from graph_server.store import GraphStore
 from graph_server.maintainer_api import maintainer_router
+from graph_server.web import web_router
 from graph_server.yasgui import yasgui_router
 
 CACHE_HEADERS = {
@@ -78,4 +79,5 @@ def create_app(config: Config, store: GraphStore, *, context: ServerContext | No
     app.include_router(graph_store_router(ctx))
     app.include_router(yasgui_router())
     app.include_router(maintainer_router(ctx))
+    app.include_router(web_router(ctx))
     return app

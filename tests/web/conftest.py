@@ -1,0 +1,1 @@
+"""Fixtures of the web-page tests live in `web_fixtures` (a unique module name)."""
