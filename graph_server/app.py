@@ -77,6 +77,7 @@ def create_app(config: Config, store: GraphStore, *, context: ServerContext | No
 
     app.include_router(sparql_router(ctx))
     app.include_router(graph_store_router(ctx))
+    app.include_router(__import__("graph_server.ask_api", fromlist=["ask_router"]).ask_router(ctx))
     app.include_router(yasgui_router())
     app.include_router(maintainer_router(ctx))
     app.include_router(web_router(ctx))

@@ -17,6 +17,7 @@ COMMANDS = {
     "serve": "serve",
     "token": "token",
     "eval": "eval",
+    "ask": "ask",
 }
 
 

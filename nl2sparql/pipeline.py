@@ -199,8 +199,8 @@ class Asker:
             mentions = [m for m in mentions if not (m.positions & period_words) or m.kind in ("straat", "persoon")]
         flags = _flags(normalised.text)
         kinds = {m.kind for m in mentions} | set(flags) | ({"periode"} if period else set())
-        masked = self.retriever.masked(words, mentions, period_words)
-        candidates = self.retriever.rank(masked, kinds, visible)
+        variants = self.retriever.variants(words, mentions, period_words)
+        candidates = self.retriever.rank(variants, kinds, visible)
         request = TranslationRequest(question, normalised, mentions, period, flags, principal, visible, candidates,
                                      today)
         context = {"periode": period.label if period else None}

@@ -111,11 +111,14 @@ class Retriever:
         union = sum(self._weight(w) for w in a | b)
         return inter / union if union else 0.0
 
-    def masked(self, words: tuple[str, ...], mentions: list[Mention], period_words: set[int]) -> str:
-        """The question with linked entities replaced by their kind."""
+    def masked(self, words: tuple[str, ...], mentions: list[Mention], period_words: set[int],
+               kinds: frozenset[str] | None = None) -> str:
+        """The question with linked entities replaced by their kind. Only mentions of `kinds`
+        (the kinds an example can use) are replaced: the others stay as words, since a linked
+        codelist term ("telefoon", "lopend") is often the very cue of the question."""
         owner: dict[int, Mention] = {}
         for m in sorted(mentions, key=lambda m: m.score):
-            if m.score < 0.7:
+            if m.score < 0.7 or (kinds is not None and m.kind not in kinds):
                 continue
             for p in m.positions:
                 owner[p] = m
@@ -136,16 +139,34 @@ class Retriever:
                 last = m
         return " ".join(out)
 
-    def rank(self, masked_text: str, mention_kinds: set[str], visible_graphs: set[str], top: int = 5) -> list[Candidate]:
-        words = tuple(masked_text.split())
-        emb = None
+    def variants(self, words: tuple[str, ...], mentions: list[Mention], period_words: set[int]) -> dict[frozenset, str]:
+        """One masked text per distinct set of mention kinds an example can use."""
+        present = {m.kind for m in mentions if m.score >= 0.7}
+        out: dict[frozenset, str] = {}
+        for i, example in enumerate(self.examples):
+            key_ = frozenset(present & example_kinds(example))
+            if key_ not in out:
+                out[key_] = self.masked(words, mentions, period_words, key_)
+        return out
+
+    def rank(self, variants: dict | str, mention_kinds: set[str], visible_graphs: set[str],
+             top: int = 5) -> list[Candidate]:
+        if isinstance(variants, str):
+            variants = {None: variants}
+        keys = list(variants)
+        word_sets = {k: tuple(variants[k].split()) for k in keys}
+        sims = None
         if self.embedder is not None and self.matrix is not None:
-            emb = self.matrix @ self.embedder.encode([masked_text])[0]
+            sims = self.matrix @ self.embedder.encode([variants[k] for k in keys]).T  # rows x variants
+        position = {k: n for n, k in enumerate(keys)}
+        present = set().union(*[k for k in keys if isinstance(k, frozenset)]) if keys else set()
+        choice = {i: position.get(frozenset(present & example_kinds(e)), 0) for i, e in enumerate(self.examples)}
         best: dict[int, tuple[float, float, float, str]] = {}
         for row, (i, text, toks) in enumerate(self.rows):
-            lex = self._lexical(words, toks)
-            e = float(emb[row]) if emb is not None else lex
-            score = 0.45 * e + 0.55 * lex
+            v = choice[i]
+            lex = self._lexical(word_sets[keys[v]], toks)
+            e = float(sims[row, v]) if sims is not None else lex
+            score = 0.35 * e + 0.65 * lex
             if i not in best or best[i][0] < score:
                 best[i] = (score, e, lex, text)
         out: list[Candidate] = []
