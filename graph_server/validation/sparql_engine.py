@@ -73,8 +73,8 @@ MAX_DEPTH = 32  # nesting of sh:node/sh:not/... before we call the shapes recurs
 class UnsupportedShaclFeature(ShaclEngineError):
     """The shapes graph uses something this engine does not implement."""
 
-    def __init__(self, shape: Node | None, feature: str):
-        where = f"shape {_show(shape)}" if shape is not None else "shapes graph"
+    def __init__(self, shape: Node | None, feature: str, name: str | None = None):
+        where = name or (f"shape {_show(shape)}" if shape is not None else "shapes graph")
         super().__init__(f"oxigraph engine: {where} uses {feature}, which this engine does not support "
                          f"(use engine='pyshacl')")
         self.shape = shape
@@ -1200,9 +1200,28 @@ class _Compiler:
                              f"sh:{predicate[len(_SH):]}, at most one is allowed")
         return values[0] if values else None
 
+    def describe(self, node: Node) -> str:
+        """A shape's name for messages: blank-node property shapes by their path and parent."""
+        if not isinstance(node, BNode):
+            return f"shape {_show(node)}"
+        path = self.g.value(node, SH.path)
+        parent = self.g.value(None, SH.property, node)
+        if path is not None:
+            where = f"property shape sh:path {_show(path) if not isinstance(path, BNode) else '(complex path)'}"
+            return where + (f" of {self.describe(parent)}" if parent is not None else f" ({_show(node)})")
+        return f"shape {_show(node)}"
+
     def shape(self, node: Node) -> Shape:
         if node in self.shapes:
             return self.shapes[node]
+        try:
+            return self._shape(node)
+        except UnsupportedShaclFeature as exc:
+            if exc.shape == node and isinstance(node, BNode):
+                raise UnsupportedShaclFeature(node, exc.feature, self.describe(node)) from None
+            raise
+
+    def _shape(self, node: Node) -> Shape:
         g = self.g
         shape = Shape(node)
         self.shapes[node] = shape
