@@ -54,7 +54,7 @@ class Config:
     audit_path: Path
     pseudonym_secret_env: str = "SCHAKEL_PSEUDONYM_SECRET"
     address_link_threshold: float = 0.9
-    shacl_engine: str = "pyshacl"
+    shacl_engine: str = "oxigraph"
     raw: dict = field(default_factory=dict, repr=False)
 
     def graph_iri(self, name: str) -> str:
@@ -140,6 +140,6 @@ def load_config(path: Path | str | None = None) -> Config:
         audit_path=_resolve(base, raw.get("audit", {}).get("path", "var/audit.jsonl")),
         pseudonym_secret_env=ingest.get("pseudonym_secret_env", "SCHAKEL_PSEUDONYM_SECRET"),
         address_link_threshold=float(ingest.get("address_link_threshold", 0.9)),
-        shacl_engine=ingest.get("shacl_engine", "pyshacl"),
+        shacl_engine=ingest.get("shacl_engine", "oxigraph"),
         raw=raw,
     )

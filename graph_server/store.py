@@ -141,6 +141,15 @@ class GenerationBuilder:
             self._new.add_graph(graph)
         self.replaced.add(graph_iri)
 
+    def put_nquads(self, data: bytes, graph_iris: list[str]) -> None:
+        """Load the full new content of several graphs from N-Quads; graphs the data leaves
+        empty are still replaced (by an empty graph)."""
+        if data:
+            self._new.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+        for graph_iri in graph_iris:
+            self._new.add_graph(ox.NamedNode(graph_iri))
+            self.replaced.add(graph_iri)
+
     def add_triples(self, graph_iri: str, triples: Iterable[ox.Triple]) -> None:
         """Add to a graph of the new generation (provenance and quarantine records)."""
         graph = ox.NamedNode(graph_iri)

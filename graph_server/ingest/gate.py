@@ -3,15 +3,17 @@ accepted triples and quarantined records.
 
 A *record* is one record of the source export. Mapped entities carry `sk:bronRecord`; their
 child nodes (address, position, steps) have IRIs below the parent's IRI, so every subject
-is traced to its record by walking up its IRI path. Triples are validated in chunks of whole
-records (pySHACL's cost grows with the graph; chunks also spread over both cores)."""
+is traced to its record by walking up its IRI path.
+
+The gate works on the N-Quads lines Morph-KGC produces and never builds Python objects per
+triple: the lines are loaded into an in-memory Oxigraph store for the compiled SHACL engine
+(or into rdflib graphs, chunk by chunk, for pySHACL) and the accepted lines go on to the bulk
+loader as they are."""
 
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,29 +22,42 @@ import pyoxigraph as ox
 from graph_server.ingest.records import RejectedRecord, SourceError
 
 SK = "https://w3id.org/schakel/ns#"
-BRON_RECORD = ox.NamedNode(SK + "bronRecord")
+BRON_RECORD = f"<{SK}bronRecord>"
+# pySHACL's cost grows faster than linearly with the graph: it validates whole records in
+# chunks of about this many triples.
 CHUNK_TRIPLES = 40_000
 
 
 @dataclass
 class GateResult:
-    accepted: dict[str, list[ox.Triple]] = field(default_factory=dict)  # graph IRI -> triples
-    quarantined: dict[str, list[ox.Triple]] = field(default_factory=dict)  # record -> its triples
+    accepted: bytes = b""  # N-Quads of the accepted triples, graph names included
+    triples_per_graph: Counter = field(default_factory=Counter)  # graph IRI -> accepted triples
+    quarantined: dict[str, list[str]] = field(default_factory=dict)  # record -> its N-Triples lines
     rejected: list[RejectedRecord] = field(default_factory=list)
     records_seen: set[str] = field(default_factory=set)
     warnings: int = 0
-    warning_examples: list[str] = field(default_factory=list)
 
 
-def _record_roots(quads: list[ox.Quad]) -> tuple[dict[str, set[str]], dict[str, str]]:
-    """record ids per root subject, and the root subject of every subject."""
+def _unquote(literal: str) -> str:
+    body = literal[1:literal.rindex('"')]
+    return body.replace('\\"', '"').replace("\\\\", "\\") if "\\" in body else body
+
+
+def _subject(line: str) -> str:
+    token = line[:line.index(" ")]
+    return token[1:-1] if token.startswith("<") else token
+
+
+def _record_roots(lines: list[str]) -> tuple[dict[str, set[str]], dict[str, str]]:
+    """Record ids per root subject, and the root subject of every subject."""
     records: dict[str, set[str]] = defaultdict(set)
-    for quad in quads:
-        if quad.predicate == BRON_RECORD:
-            records[quad.subject.value].add(quad.object.value)
+    for line in lines:
+        if BRON_RECORD in line:
+            subject, _predicate, rest = line.split(" ", 2)
+            records[subject[1:-1]].add(_unquote(rest[:rest.rindex(" ")]))
     root_of: dict[str, str] = {}
-    for quad in quads:
-        subject = quad.subject.value
+    for line in lines:
+        subject = _subject(line)
         if subject in root_of:
             continue
         candidate = subject
@@ -52,43 +67,9 @@ def _record_roots(quads: list[ox.Quad]) -> tuple[dict[str, set[str]], dict[str, 
     return records, root_of
 
 
-def _chunks(quads: list[ox.Quad], root_of: dict[str, str]) -> list[list[ox.Quad]]:
-    by_root: dict[str, list[ox.Quad]] = defaultdict(list)
-    for quad in quads:
-        by_root[root_of[quad.subject.value]].append(quad)
-    chunks, current = [], []
-    for group in by_root.values():
-        current.extend(group)
-        if len(current) >= CHUNK_TRIPLES:
-            chunks.append(current)
-            current = []
-    if current:
-        chunks.append(current)
-    return chunks
-
-
-# --- worker side -----------------------------------------------------------------------
-_worker_shapes = None
-_worker_engine = "pyshacl"
-
-
-def _init_worker(shapes_ttl: str, engine: str) -> None:
-    global _worker_shapes, _worker_engine
-    import rdflib
-    logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)  # ill-typed literals are the shapes' job
-    _worker_shapes = rdflib.Graph().parse(data=shapes_ttl, format="turtle")
-    _worker_engine = engine
-
-
-def _validate_chunk(ntriples: bytes) -> list[tuple[str, str, str, str, str, str]]:
-    import rdflib
-    from graph_server.validation import validate
-
-    data = rdflib.Graph().parse(data=ntriples.decode("utf-8"), format="nt")
-    report = validate(data, _worker_shapes, engine=_worker_engine)
-    return [(str(r.focus_node), r.severity, str(r.path or ""), str(r.value if r.value is not None else ""),
-             r.message, str(r.source_shape or "")) for r in report.results]
-# ----------------------------------------------------------------------------------------
+def _as_ntriples(lines: list[str]) -> bytes:
+    """N-Quads lines without their graph name (the last token)."""
+    return "".join(f"{line[:line.rindex(' ')]} .\n" for line in lines).encode("utf-8")
 
 
 def load_shapes_text(shapes_dir: Path) -> str:
@@ -96,47 +77,66 @@ def load_shapes_text(shapes_dir: Path) -> str:
 
 
 class ShaclGate:
-    """Owns the worker pool so that shapes are parsed once per worker for a whole ingest."""
+    """Parses (and for the oxigraph engine compiles) the shapes once for a whole ingest."""
 
-    def __init__(self, shapes_dir: Path, engine: str = "pyshacl", processes: int | None = None):
-        self.shapes_text = load_shapes_text(shapes_dir)
+    def __init__(self, shapes_dir: Path, engine: str = "oxigraph"):
+        import rdflib
+
+        from graph_server.validation.engine import ENGINES, compile_shapes
+
+        if engine not in ENGINES:
+            raise SourceError(f"unknown SHACL engine {engine!r} (choose one of {', '.join(ENGINES)})")
+        logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)  # ill-typed literals are the shapes' job
         self.engine = engine
-        self.processes = processes or min(2, mp.cpu_count())
-        self._pool = None
+        self.shapes = rdflib.Graph().parse(data=load_shapes_text(shapes_dir), format="turtle")
+        self._compiled = compile_shapes(self.shapes) if engine == "oxigraph" else None
 
-    def __enter__(self) -> "ShaclGate":
-        if self.processes > 1:
-            context = mp.get_context("fork")
-            self._pool = context.Pool(self.processes, initializer=_init_worker, initargs=(self.shapes_text, self.engine))
+    def check(self, source: str, nquads_lines: list[str]) -> GateResult:
+        records, root_of = _record_roots(nquads_lines)
+        if self.engine == "oxigraph":
+            results = self._validate_in_oxigraph(source, nquads_lines)
         else:
-            _init_worker(self.shapes_text, self.engine)
-        return self
+            results = self._validate_in_chunks(source, nquads_lines, root_of)
+        return _split(source, nquads_lines, records, root_of, results)
 
-    def __exit__(self, *exc) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool = None
+    def _validate_in_oxigraph(self, source: str, lines: list[str]) -> list[tuple]:
+        from graph_server.validation.engine import validate_store
 
-    def check(self, source: str, nquads_lines: Iterable[str], progress=None) -> GateResult:
-        text = "".join(f"{line} .\n" for line in nquads_lines).encode("utf-8")
+        store = ox.Store()
         try:
-            quads = list(ox.parse(text, format=ox.RdfFormat.N_QUADS))
+            store.bulk_load(_as_ntriples(lines), format=ox.RdfFormat.N_TRIPLES)
         except SyntaxError as exc:
             raise SourceError(f"the mapping of {source} produced invalid RDF: {exc}") from None
-        records, root_of = _record_roots(quads)
-        chunks = _chunks(quads, root_of)
-        payloads = [ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in chunk],
-                                 format=ox.RdfFormat.N_TRIPLES) for chunk in chunks]
-        runner = self._pool.imap if self._pool is not None else map
-        results = []
-        for chunk_results, chunk in zip(runner(_validate_chunk, payloads), chunks):
-            results.extend(chunk_results)
-            if progress is not None:
-                progress(len(chunk))
-        return _split(source, quads, records, root_of, results)
+        return [_result_tuple(r) for r in validate_store(store, self._compiled)]
+
+    def _validate_in_chunks(self, source: str, lines: list[str], root_of: dict[str, str]) -> list[tuple]:
+        import rdflib
+
+        from graph_server.validation import validate
+
+        by_root: dict[str, list[str]] = defaultdict(list)
+        for line in lines:
+            by_root[root_of[_subject(line)]].append(line)
+        results, chunk = [], []
+        groups = list(by_root.values())
+        for index, group in enumerate(groups):
+            chunk.extend(group)
+            if len(chunk) >= CHUNK_TRIPLES or index == len(groups) - 1:
+                try:
+                    data = rdflib.Graph().parse(data=_as_ntriples(chunk).decode("utf-8"), format="nt")
+                except Exception as exc:  # rdflib raises several parser exception types
+                    raise SourceError(f"the mapping of {source} produced invalid RDF: {exc}") from None
+                results += [_result_tuple(r) for r in validate(data, self.shapes, engine=self.engine).results]
+                chunk = []
+        return results
 
 
-def _split(source, quads, records, root_of, results) -> GateResult:
+def _result_tuple(result) -> tuple[str, str, str, str, str, str]:
+    return (str(result.focus_node), result.severity, str(result.path or ""),
+            str(result.value if result.value is not None else ""), result.message, str(result.source_shape or ""))
+
+
+def _split(source: str, lines: list[str], records, root_of, results) -> GateResult:
     out = GateResult()
     for subject_records in records.values():
         out.records_seen |= subject_records
@@ -147,24 +147,29 @@ def _split(source, quads, records, root_of, results) -> GateResult:
             failing_roots[root_of.get(focus, focus)].append(result)
         elif severity == "Warning":
             out.warnings += 1
-            if len(out.warning_examples) < 20:
-                out.warning_examples.append(f"{focus}: {result[4]}")
-    failing_records: dict[str, list[tuple]] = defaultdict(list)
+
+    def records_of(root: str) -> set[str]:
+        # Shared entities (a street, a postcode) belong to no single record.
+        return records.get(root) or {f"{source}/(afgeleid)/{root}"}
+
+    if failing_roots:
+        accepted = []
+        for line in lines:
+            root = root_of[_subject(line)]
+            if root in failing_roots:
+                # A root with several records (a sensor listed once per quantity) fails as a whole.
+                for record in records_of(root):
+                    out.quarantined.setdefault(record, []).append(f"{line[:line.rindex(' ')]} .")
+            else:
+                accepted.append(line)
+    else:
+        accepted = lines
+    for line in accepted:
+        out.triples_per_graph[line[line.rindex(" ") + 2:-1]] += 1
+    out.accepted = "".join(f"{line} .\n" for line in accepted).encode("utf-8")
     for root, root_results in failing_roots.items():
-        for record in records.get(root) or {f"{source}/(afgeleid){root}"}:
-            failing_records[record].extend(root_results)
-    quarantined_roots = {root for root in failing_roots}
-    # A root with several records (a sensor listed once per quantity) fails as a whole.
-    for quad in quads:
-        triple = ox.Triple(quad.subject, quad.predicate, quad.object)
-        root = root_of[quad.subject.value]
-        if root in quarantined_roots:
-            for record in records.get(root) or {f"{source}/(afgeleid){root}"}:
-                out.quarantined.setdefault(record, []).append(triple)
-        else:
-            out.accepted.setdefault(quad.graph_name.value, []).append(triple)
-    for record, record_results in failing_records.items():
-        for focus, _severity, path, value, message, shape in record_results:
-            out.rejected.append(RejectedRecord(source, record, message, shape=shape or None, focus_node=focus,
-                                               path=path or None, value=value or None))
+        for record in records_of(root):
+            for focus, _severity, path, value, message, shape in root_results:
+                out.rejected.append(RejectedRecord(source, record, message, shape=shape or None, focus_node=focus,
+                                                   path=path or None, value=value or None))
     return out

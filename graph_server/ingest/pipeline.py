@@ -98,7 +98,7 @@ class PreparedSource:
     """One source extracted, mapped and validated, ready to load: what a worker sends back."""
 
     run: provenance.SourceRun
-    graphs: dict[str, bytes] = field(default_factory=dict)  # graph IRI -> N-Triples
+    accepted: bytes = b""  # N-Quads of the accepted triples, for the source's own graphs only
     quarantine: bytes = b""  # N-Triples of the sk:QuarantinedRecord descriptions
     link_stats: dict = field(default_factory=dict)
     unresolved: list = field(default_factory=list)
@@ -126,7 +126,7 @@ _GATE: ShaclGate | None = None
 def _worker_gate(config: Config) -> ShaclGate:
     global _GATE
     if _GATE is None:
-        _GATE = ShaclGate(SHAPES_DIR, config.shacl_engine, processes=1).__enter__()
+        _GATE = ShaclGate(SHAPES_DIR, config.shacl_engine)
     return _GATE
 
 
@@ -159,11 +159,9 @@ def _prepare(name: str) -> PreparedSource:
         run.records_quarantined = len(quarantined)
         run.records_loaded = len(result.records_seen - quarantined)
         run.warnings = result.warnings
+        out.accepted = result.accepted
         for graph in spec.graphs:
-            iri = config.graph_iri(graph)
-            triples = result.accepted.get(iri, [])
-            out.graphs[iri] = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) if triples else b""
-            run.triples_loaded[iri] = len(triples)
+            run.triples_loaded[config.graph_iri(graph)] = result.triples_per_graph.get(config.graph_iri(graph), 0)
         for _record, reason in {(r.record, r.reason) for r in rejected}:
             run.reasons[reason] = run.reasons.get(reason, 0) + 1
         out.quarantine = ox.serialize(
@@ -242,8 +240,7 @@ def run_ingest(sources_dir: Path, config: Config, *, store_root: Path | None = N
                     links.update(prepared.link_stats)
                     report.unresolved_addresses += prepared.unresolved
                     if run.outcome == "loaded":
-                        for iri, data in prepared.graphs.items():
-                            builder.put_graph(iri, data)
+                        builder.put_nquads(prepared.accepted, list(run.triples_loaded))
                         quarantine_data.append(prepared.quarantine)
                         loaded_sources.append(run.source)
                     if bar is not None:

@@ -108,7 +108,7 @@ def quarantine_prefix(base_iri: str, source: str) -> str:
 
 
 def quarantine_triples(base_iri: str, run_id: str, source: str, rejected: list[RejectedRecord],
-                       record_triples: dict[str, list[ox.Triple]]) -> list[ox.Triple]:
+                       record_triples: dict[str, list[str]]) -> list[ox.Triple]:
     """One sk:QuarantinedRecord per rejected record with its SHACL results; the record's own
     triples are kept as N-Triples text so that nothing is lost and nothing quarantined shows
     up as live data in queries."""
@@ -137,10 +137,9 @@ def quarantine_triples(base_iri: str, run_id: str, source: str, rejected: list[R
                         triples.append(ox.Triple(node, _iri(SK + "shape"), _iri(value) if "://" in value else ox.Literal(value)))
             if item.value:
                 triples.append(ox.Triple(result, _iri(SK + "value"), ox.Literal(item.value)))
-        data = record_triples.get(record)
-        if data:
-            text = ox.serialize(data, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-            triples.append(ox.Triple(node, _iri(SK + "recordData"), ox.Literal(text)))
+        lines = record_triples.get(record)
+        if lines:
+            triples.append(ox.Triple(node, _iri(SK + "recordData"), ox.Literal("\n".join(lines))))
     return triples
 
 
