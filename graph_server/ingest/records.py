@@ -30,8 +30,6 @@ class Extract:
     tables: dict[str, list[dict]] = field(default_factory=dict)
     records_read: int = 0
     rejected: list[RejectedRecord] = field(default_factory=list)
-    input_files: list = field(default_factory=list)
-    notes: dict = field(default_factory=dict)
 
     def table(self, name: str) -> list[dict]:
         return self.tables.setdefault(name, [])

@@ -14,7 +14,7 @@ from pathlib import Path
 from pyproj import Transformer
 
 from graph_server.ingest.link import AddressMatch, AddressRegister, Pseudonymiser
-from graph_server.ingest.records import Extract, SourceError
+from graph_server.ingest.records import SourceError
 
 LAMBERT72 = "EPSG:31370"
 L72_CRS_IRI = "http://www.opengis.net/def/crs/EPSG/0/31370"
@@ -40,7 +40,7 @@ class ExtractContext:
             return self.nearest_address.nearest(lon, lat) or ""
         return ""
 
-    def link_address(self, extract: Extract, record: str, text: str | None, row: dict) -> AddressMatch:
+    def link_address(self, record: str, text: str | None, row: dict) -> AddressMatch:
         """Adds the address columns every mapping uses: the text as typed, the linked register
         id (or empty) and the link confidence."""
         found = self.register.link(record, text)

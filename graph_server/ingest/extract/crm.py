@@ -36,7 +36,7 @@ def extract(folder: Path, ctx: ExtractContext) -> Extract:
             person_of_contact[row["id"]] = key
             person = {"bron_record": record, "persoon_key": key, "voornaam": _text(row["voornaam"]),
                       "achternaam": _text(row["achternaam"]), "email": _text(row["email"])}
-            ctx.link_address(out, record, row["adres_tekst"], person)
+            ctx.link_address(record, row["adres_tekst"], person)
             out.table("persoon").append(person)
 
         numbers: dict[int, str] = {}
@@ -54,7 +54,7 @@ def extract(folder: Path, ctx: ExtractContext) -> Extract:
                 "dienst": _text(row["behandelende_dienst"]), "omschrijving": _text(row["omschrijving"]),
                 "aanvrager_key": person_of_contact.get(row["aanvrager_id"], ""),
             }
-            ctx.link_address(out, record, row["adres_tekst"], dossier)
+            ctx.link_address(record, row["adres_tekst"], dossier)
             out.table("dossier").append(dossier)
 
         for row in connection.execute("SELECT * FROM statushistoriek ORDER BY dossier_id, tijdstip, id"):
@@ -67,5 +67,4 @@ def extract(folder: Path, ctx: ExtractContext) -> Extract:
         raise SourceError(f"{path}: not a readable SQLite database ({exc})") from None
     finally:
         connection.close()
-    out.input_files.append(path)
     return out

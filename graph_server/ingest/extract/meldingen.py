@@ -13,7 +13,7 @@ def extract(folder: Path, ctx: ExtractContext) -> Extract:
     data = read_json(path)
     if not isinstance(data, dict) or not isinstance(data.get("meldingen"), list):
         raise SourceError(f"{path}: expected an object with a 'meldingen' list")
-    out = Extract("meldingen", input_files=[path])
+    out = Extract("meldingen")
     for index, item in enumerate(data["meldingen"]):
         out.records_read += 1
         if not isinstance(item, dict) or not item.get("id"):
@@ -33,7 +33,7 @@ def extract(folder: Path, ctx: ExtractContext) -> Extract:
             "punt_node": "punt" if lon is not None and lat is not None else "",
             "wkt": point_wkt(lon, lat) if lon is not None and lat is not None else "",
         }
-        found = ctx.link_address(out, record, item.get("adres"), row)
+        found = ctx.link_address(record, item.get("adres"), row)
         row["deelgemeente_key"] = ctx.deelgemeente(found.adres_id, lon, lat)
         out.table("melding").append(row)
     return out

@@ -21,7 +21,7 @@ def extract(folder: Path, ctx: ExtractContext) -> Extract:
     data = read_json(path)
     if not isinstance(data, dict) or not all(isinstance(data.get(k), list) for k in ("diensten", "locaties", "loketten")):
         raise SourceError(f"{path}: expected an object with lists 'diensten', 'locaties' and 'loketten'")
-    out = Extract("organisatie", input_files=[path])
+    out = Extract("organisatie")
     for kind, key in (("diensten", "code"), ("locaties", "id"), ("loketten", "id")):
         for index, item in enumerate(data[kind]):
             out.records_read += 1
@@ -36,7 +36,7 @@ def extract(folder: Path, ctx: ExtractContext) -> Extract:
             elif kind == "locaties":
                 row = {"bron_record": record, "locatie_id": item["id"], "naam": item.get("naam") or ""}
                 text = item.get("adres_tekst")
-                found = ctx.link_address(out, record, text, row)
+                found = ctx.link_address(record, text, row)
                 if found.adres_id is None and item.get("adres_id"):
                     # The organisation application stores the register id itself: trust it.
                     row.update(adres_id=item["adres_id"], adres_zekerheid=1.0, adres_methode="register-id")

@@ -13,7 +13,7 @@ def extract(folder: Path, ctx: ExtractContext | None) -> Extract:
     data = read_json(path)
     if not isinstance(data, dict) or not isinstance(data.get("producten"), list):
         raise SourceError(f"{path}: expected an object with a 'producten' list")
-    out = Extract("productcatalogus", input_files=[path])
+    out = Extract("productcatalogus")
     for index, item in enumerate(data["producten"]):
         out.records_read += 1
         if not isinstance(item, dict) or not item.get("id"):

@@ -13,7 +13,7 @@ MEASUREMENT_HEADER = ["sensor_id", "grootheid", "tijdstip", "waarde"]
 
 def extract(folder: Path, ctx: ExtractContext | None) -> Extract:
     sensors_path, measurements_path = folder / "sensoren.csv", folder / "metingen.csv"
-    out = Extract("sensoren", input_files=[sensors_path, measurements_path])
+    out = Extract("sensoren")
     known: set[str] = set()
     for line, row in read_csv(sensors_path, SENSOR_HEADER):
         out.records_read += 1

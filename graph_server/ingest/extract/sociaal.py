@@ -13,7 +13,7 @@ HEADER = ["dossier_id", "rijksregisternummer", "voornaam", "achternaam", "adres_
 
 def extract(folder: Path, ctx: ExtractContext) -> Extract:
     path = folder / "dossiers.csv"
-    out = Extract("sociaal", input_files=[path])
+    out = Extract("sociaal")
     for line, row in read_csv(path, HEADER):
         out.records_read += 1
         if row is None:
@@ -28,6 +28,6 @@ def extract(folder: Path, ctx: ExtractContext) -> Extract:
                 "voornaam": row["voornaam"], "achternaam": row["achternaam"], "steunvorm": code(row["steunvorm"]),
                 "status": code(row["status"]), "geopend": row["geopend"], "afgesloten": row["afgesloten"],
                 "maatschappelijk_werker": row["maatschappelijk_werker"]}
-        ctx.link_address(out, record, row["adres_tekst"], item)
+        ctx.link_address(record, row["adres_tekst"], item)
         out.table("dossier").append(item)
     return out
