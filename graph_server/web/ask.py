@@ -69,17 +69,22 @@ def normalise_response(raw) -> dict:
             "record_id": escalation.get("record_id")},
         "matched_example": data.get("matched_example"),
         "latency_ms": data.get("latency_ms"),
+        "reason": data.get("reason"),  # why not answered (not_understood)
     }
 
 
 class AskBackend:
+    """The counter page's Asker: built once, on first use or ahead of time with `warm_up` (the
+    embedding model takes a while to load, so opening the counter page starts it)."""
+
     def __init__(self, config, gate):
         self.config = config
         self.gate = gate
         self._asker = None
         self._lock = threading.Lock()
+        self._warming: threading.Thread | None = None
 
-    def _pipeline(self):
+    def asker(self):
         with self._lock:
             if self._asker is None:
                 try:
@@ -89,14 +94,27 @@ class AskBackend:
                 self._asker = pipeline.Asker(self.config, self.gate)
             return self._asker
 
-    def ask(self, principal: Principal, question: str, *,
+    def warm_up(self) -> None:
+        if self._asker is not None or (self._warming is not None and self._warming.is_alive()):
+            return
+
+        def load() -> None:
+            try:
+                self.asker()
+            except Exception:  # noqa: BLE001 - the first question reports the problem
+                pass
+
+        self._warming = threading.Thread(target=load, name="schakel-web-ask-warmup", daemon=True)
+        self._warming.start()
+
+    def ask(self, principal: Principal, question: str, *, deadline=None,
             override: Callable[[Principal, str], object] | None = None) -> dict:
-        """Synchronous; run it off the event loop."""
+        """Synchronous; run it in the server's query runner (it passes the deadline)."""
         started = time.perf_counter()
         if override is not None:
             raw = override(principal, question)
         else:
-            raw = self._pipeline().ask(question, principal)
+            raw = self.asker().ask(question, principal, deadline=deadline)
         response = normalise_response(raw)
         if response["latency_ms"] is None:
             response["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
@@ -104,16 +122,17 @@ class AskBackend:
 
     def escalate(self, principal: Principal, question: str, note: str = "", *,
                  override: Callable[[Principal, str, str], object] | None = None) -> dict:
-        """Hand a question to the role's escalation unit by hand; returns {unit, reason, record_id}."""
+        """Hand a question to the role's escalation unit by hand (the counter's "Doorverwijzen"
+        button), through the pipeline's Escalator: the record lands in the same file and goes to
+        the same webhook as the pipeline's own escalations. Returns {unit, reason, record_id}."""
         if override is not None:
-            raw = override(principal, question, note)
+            data = _plain(override(principal, question, note))
         else:
-            asker = self._pipeline()
-            fn = getattr(asker, "escalate", None)
-            if not callable(fn):
-                raise AskUnavailable("the question pipeline has no escalation")
-            raw = fn(question, principal, note=note)
-        data = _plain(raw)
+            # The Escalator has no "manual" reason: its record says the question lies outside the
+            # role; the dashboard recognises hand-made escalations (no question-log entry points
+            # to them) and the counter page reports it as manual.
+            record = self.asker().escalator.escalate(principal, question, set())
+            data = {"unit": record.unit, "reason": "manueel", "record_id": record.id}
         escalation = data.get("escalation") if isinstance(data.get("escalation"), dict) else data
-        return {"unit": escalation.get("unit"), "reason": escalation.get("reason") or "manual",
-                "record_id": escalation.get("record_id")}
+        return {"unit": escalation.get("unit"), "reason": escalation.get("reason") or "manueel",
+                "record_id": escalation.get("record_id") or escalation.get("id")}

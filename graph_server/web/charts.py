@@ -124,6 +124,13 @@ def _x_label_step(count: int, width: float, label_width: float = 46) -> int:
     return max(1, math.ceil(count * label_width / max(width, 1)))
 
 
+def _show_x_label(i: int, n: int, step: int) -> bool:
+    """Every step-th label and the last one, but none that would crowd the last."""
+    if i == n - 1:
+        return True
+    return i % step == 0 and n - 1 - i >= step
+
+
 def line_chart(chart_id: str, title: str, labels: Sequence[str], series: Sequence[Series], *,
                fmt: Callable[[float], str] = fmt_int, y_max: float | None = None,
                goal: tuple[float, str] | None = None, empty_message: str = "Nog geen gegevens",
@@ -151,7 +158,7 @@ def line_chart(chart_id: str, title: str, labels: Sequence[str], series: Sequenc
         parts.append(f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" fill="{TEXT}">{esc(fmt(tick))}</text>')
     step = _x_label_step(n, plot_w)
     for i, label in enumerate(labels):
-        if i % step == 0 or i == n - 1:
+        if _show_x_label(i, n, step):
             parts.append(f'<text x="{x(i):.1f}" y="{height - bottom + 18}" text-anchor="middle" fill="{TEXT}">{esc(label)}</text>')
     parts.append(f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="{AXIS}"/>')
     if goal is not None:
@@ -229,7 +236,7 @@ def stacked_bar_chart(chart_id: str, title: str, labels: Sequence[str], series: 
                          f'fill="{colour}" stroke="#fff" stroke-width="0.75" class="balk">'
                          f'<title>{esc(s.name)}, {esc(label)}: {esc(fmt(value))}</title></rect>')
             base += value
-        if i % step == 0 or i == n - 1:
+        if _show_x_label(i, n, step):
             parts.append(f'<text x="{bx + bar_w / 2:.1f}" y="{height - bottom + 18}" text-anchor="middle" '
                          f'fill="{TEXT}">{esc(label)}</text>')
     parts.append(f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="{AXIS}"/>')

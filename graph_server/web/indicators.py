@@ -41,6 +41,11 @@ REASON_NL = {
     "not_understood": "vraag niet begrepen", "low_confidence": "te onzeker", "no_answer": "geen antwoord gevonden",
     "guard": "query geweigerd door de controle", "error": "technische fout", "manual": "manueel doorverwezen",
     "timeout": "te traag", "injection": "verdachte vraag",
+    # why a question was not understood (nl2sparql.pipeline Answer.reason)
+    "geen_voorbeeld": "geen passend voorbeeld in de catalogus", "geen_resultaat": "de query gaf geen resultaat",
+    "geen_vertaling": "niet veilig te vertalen", "geen_query": "geen query gevonden",
+    "uitvoering": "query kon niet uitgevoerd worden", "leeg": "lege vraag", "te_lang": "vraag te lang",
+    "instructies_genegeerd": "vraag met verdachte instructies",
 }
 CLOSED_MELDING_STATUSES = ("opgelost", "afgewezen")
 HIDDEN_QUESTION = "(vraag van een rol met meer toegang dan de uwe)"
@@ -127,13 +132,17 @@ def _may_read_text(config: Config, viewer: Principal, role: str | None) -> bool:
     return {config.graph_iri(g) for g in config.role_graphs(role)} <= set(viewer.graphs)
 
 
-def _escalation_pairs(config: Config, entries: list[LoggedQuestion],
-                      records: list[EscalationEntry]) -> list[tuple[str | None, str | None]]:
+def _escalation_pairs(config: Config, entries: list[LoggedQuestion], records: list[EscalationEntry],
+                      all_entries: list[LoggedQuestion] = ()) -> list[tuple[str | None, str | None]]:
     """(reason, unit) per escalation: from the escalation records when there are any (they also
     hold the ones made by hand at the counter), else from the question log, with the unit the
-    asker's role escalates to."""
+    asker's role escalates to. A record made while the log was kept that no logged question
+    points to was made by hand ("manueel")."""
     if records:
-        return [(r.reason, r.unit) for r in records]
+        logged = {e.escalation_id for e in all_entries if e.escalation_id}
+        log_start = all_entries[0].time if all_entries else None
+        return [("manueel" if log_start is not None and r.time >= log_start and r.record_id not in logged
+                 else r.reason, r.unit) for r in records]
     pairs = []
     for e in entries:
         if e.status == "escalated":
@@ -146,6 +155,7 @@ def question_section(config: Config, settings: WebSettings, viewer: Principal, e
                      *, days: int, now: datetime,
                      escalations: list[EscalationEntry] = ()) -> tuple[Section, list[Kpi]]:
     since = now - timedelta(days=days)
+    all_entries = entries
     entries = [e for e in entries if e.time >= since]
     records = [r for r in escalations if r.time >= since]
     goal = settings.first_line_goal
@@ -164,7 +174,7 @@ def question_section(config: Config, settings: WebSettings, viewer: Principal, e
          for s in ("answered", "escalated", "not_understood")],
         empty_message="Nog geen vragen in het logboek"))
 
-    escalated = _escalation_pairs(config, entries, records)
+    escalated = _escalation_pairs(config, entries, records, all_entries)
     reasons = Counter(REASON_NL.get(reason or "", reason or "onbekend") for reason, _ in escalated)
     units = Counter(unit or "geen dienst opgegeven" for _, unit in escalated)
     section.charts.append(charts.bar_chart(

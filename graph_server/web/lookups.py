@@ -191,6 +191,16 @@ class Lookups:
                          for k in channels],
         }
 
+    def unit_label(self, code: str | None) -> str | None:
+        """'Sociale dienst (OCMW-SOC)' for a unit code, from the public organisation graph."""
+        if not code or len(code) > 64:
+            return None
+        rows = self._rows(self.public, f"""
+            SELECT ?label WHERE {{
+              ?unit skos:notation {sparql_string(code)} ; skos:prefLabel ?label .
+            }} LIMIT 1""")
+        return f"{rows[0]['label'].value} ({code})" if rows else code
+
     # dossiers ----------------------------------------------------------------------------
     def dossier(self, principal: Principal, number: str) -> dict | None:
         number = number.strip()

@@ -217,7 +217,11 @@ def web_router(ctx: ServerContext, *, settings: WebSettings | None = None) -> AP
         session = page_session(request, COUNTER)
         if not isinstance(session, Session):
             return session
-        return render(request, "balie.html", session=session, escalate_to=ctx.config.roles[session.role].escalate_to)
+        if getattr(request.app.state, "schakel_web_asker", None) is None:
+            backend.warm_up()  # load the question pipeline while the person types
+        unit = ctx.config.roles[session.role].escalate_to
+        unit_label = await run_query(lambda: lookups.unit_label(unit)) if unit else None
+        return render(request, "balie.html", session=session, escalate_to=unit_label or unit)
 
     @api
     async def ask(request: Request) -> Response:
@@ -234,22 +238,34 @@ def web_router(ctx: ServerContext, *, settings: WebSettings | None = None) -> AP
         override = getattr(request.app.state, "schakel_web_asker", None)
         started = time.perf_counter()
         try:
-            answer = await asyncio.to_thread(backend.ask, session.principal, question, override=override)
+            if override is None:
+                await asyncio.to_thread(backend.asker)  # the first call loads the model: outside the deadline
+            answer = await ctx.runner.run(lambda deadline: backend.ask(session.principal, question,
+                                                                       deadline=deadline, override=override))
         except AskUnavailable:
             raise HttpError(503, "de vraagdienst is op deze server nog niet beschikbaar") from None
         except (QueryTimeout, ServerBusy):
+            ctx.audit.record(principal=session.principal.name, role=session.role, operation="web-ask",
+                             outcome="timeout", status=503, duration_ms=(time.perf_counter() - started) * 1000)
             raise
         except Exception:
             log.exception("the question pipeline failed for %s", session.principal.name)
             raise HttpError(500, "de vraag kon niet verwerkt worden; de fout is gelogd") from None
         ctx.audit.record(principal=session.principal.name, role=session.role, operation="web-ask",
                          outcome=answer["status"], status=200, duration_ms=(time.perf_counter() - started) * 1000,
-                         text=question)
+                         result_size=len(answer["rows"]), text=question)
         answer["question"] = question
-        reason = (answer.get("escalation") or {}).get("reason")
-        if reason:
-            answer["escalation"]["reason_label"] = REASON_NL.get(reason, reason)
+        if answer.get("reason"):
+            answer["reason_label"] = REASON_NL.get(answer["reason"], answer["reason"])
+        if answer.get("escalation"):
+            await run_query(lambda: _label_escalation(answer["escalation"]))
         return JSONResponse(answer)
+
+    def _label_escalation(escalation: dict) -> dict:
+        reason = escalation.get("reason")
+        escalation["reason_label"] = REASON_NL.get(reason or "", reason)
+        escalation["unit_label"] = lookups.unit_label(escalation.get("unit"))
+        return escalation
 
     @api
     async def escalate(request: Request) -> Response:
@@ -264,15 +280,15 @@ def web_router(ctx: ServerContext, *, settings: WebSettings | None = None) -> AP
             raise HttpError(400, "welke vraag moet doorverwezen worden?")
         note = payload.get("note") if isinstance(payload.get("note"), str) else ""
         override = getattr(request.app.state, "schakel_web_escalator", None)
+        started = time.perf_counter()
         try:
             record = await asyncio.to_thread(backend.escalate, session.principal, question.strip()[:MAX_QUESTION],
                                              note.strip()[:MAX_QUESTION], override=override)
         except AskUnavailable:
             raise HttpError(503, "doorverwijzen is op deze server nog niet beschikbaar") from None
         ctx.audit.record(principal=session.principal.name, role=session.role, operation="web-escalate",
-                         outcome="ok", status=200, duration_ms=0.0, text=question)
-        record["reason_label"] = REASON_NL.get(record.get("reason") or "", record.get("reason"))
-        return JSONResponse(record)
+                         outcome="ok", status=200, duration_ms=(time.perf_counter() - started) * 1000, text=question)
+        return JSONResponse(await run_query(lambda: _label_escalation(record)))
 
     @api
     async def products(request: Request) -> Response:

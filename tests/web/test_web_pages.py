@@ -187,6 +187,7 @@ def test_counter_page_has_labelled_fields_and_no_data_yet(site):
     for field in ("vraag", "product", "dossiernummer"):
         assert f'<label for="{field}">' in page.text and f'id="{field}"' in page.text
     assert 'id="vraag-versturen"' in page.text
+    assert 'content="Sociale dienst (OCMW-SOC)"' in page.text  # where this role's escalations go
     assert "Dashboard" not in page.text  # balie has no management capability: no link either
     assert not any(secret in page.text for secret in RESTRICTED)
     assert client.get("/web/static/balie.js").status_code == 200
@@ -221,6 +222,7 @@ def test_answer_and_escalation_follow_the_ask_contract(site):
                             headers={"X-CSRF-Token": token}).json()
     assert escalated["status"] == "escalated"
     assert escalated["escalation"]["unit"] == "OCMW-SOC"
+    assert escalated["escalation"]["unit_label"] == "Sociale dienst (OCMW-SOC)"
     assert escalated["escalation"]["reason_label"].startswith("vraagt beperkte gegevens")
     assert SECRET_FILE not in json.dumps(escalated)
 
@@ -228,7 +230,8 @@ def test_answer_and_escalation_follow_the_ask_contract(site):
                          headers={"X-CSRF-Token": token})
     assert manual.status_code == 200
     assert manual.json() == {"unit": "OCMW-SOC", "reason": "manueel", "record_id": "ESC-MAN-1",
-                             "reason_label": "manueel doorverwezen door de balie"}
+                             "reason_label": "manueel doorverwezen door de balie",
+                             "unit_label": "Sociale dienst (OCMW-SOC)"}
     audit = (site.root / "var" / "audit.jsonl").read_text()
     assert '"operation": "web-ask"' in audit and '"operation": "web-escalate"' in audit
     assert "reispas" not in audit  # the audit log keeps a hash of the question, not its text
@@ -294,6 +297,7 @@ def test_dashboard_charts_are_filled(site):
     # First-line rate in the log: 56 of 71 answered.
     assert "79%" in page.text
     assert "OCMW-SOC" in page.text and "vraagt beperkte gegevens" in page.text
+    assert "manueel doorverwezen door de balie" in page.text  # the record no logged question points to
     assert "Dossiertype ontbreekt" in page.text  # top quarantine reason
     # beheerder sees every graph, so the social question's text is shown to it
     assert SECRET_NAME in page.text

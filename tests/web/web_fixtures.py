@@ -95,7 +95,10 @@ def dataset(now: datetime) -> str:
   <{B}id/deelgemeente/bost> rdfs:label "Bost"@nl .
   <{B}id/deelgemeente/oorbeek> rdfs:label "Oorbeek"@nl .
 }}
-<{B}graph/organisatie> {{ <{B}id/dienst/BURG> skos:prefLabel "Burgerzaken"@nl . }}
+<{B}graph/organisatie> {{
+  <{B}id/dienst/BURG> skos:prefLabel "Burgerzaken"@nl ; skos:notation "BURG" .
+  <{B}id/dienst/OCMW-SOC> skos:prefLabel "Sociale dienst"@nl ; skos:notation "OCMW-SOC" .
+}}
 <{B}graph/catalogus> {{
   <{B}id/product/P0005> a cpsv:PublicService ; dct:identifier "P0005" ; dct:title "{PRODUCT_TITLE}"@nl ;
      dct:description "Aanvraag van een Belgisch paspoort voor volwassenen."@nl ;
@@ -151,7 +154,13 @@ def question_log_lines(now: datetime) -> list[dict]:
 
 
 def escalation_lines(now: datetime) -> list[dict]:
-    return [{"event": "created", "id": f"ESC-{d}", "created": (now - timedelta(days=d)).isoformat(timespec="seconds"),
+    """What nl2sparql.escalate.Escalator writes: one per escalated question in the log, and one
+    made by hand at the counter (no logged question points to it)."""
+    manual = {"event": "created", "id": "ESC-HAND", "created": now.isoformat(timespec="seconds"),
+              "principal": "key:anna", "role": "balie", "question": "Hoeveel kost een reispas?",
+              "unit": "OCMW-SOC", "reason": "buiten_bevoegdheid"}
+    delivered = {"event": "delivered", "id": "ESC-HAND", "attempts": 1, "status": 200}
+    return [manual, delivered] + [{"event": "created", "id": f"ESC-{d}", "created": (now - timedelta(days=d)).isoformat(timespec="seconds"),
              "principal": "key:anna", "role": "balie", "question": "Welke leefloondossiers lopen er?",
              "unit": "OCMW-SOC", "reason": "beperkte_gegevens"} for d in range(14)]
 

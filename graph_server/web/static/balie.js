@@ -131,7 +131,7 @@
     function showEscalated(esc) {
       box.textContent = "";
       box.setAttribute("data-escalation-state", "escalated");
-      var parts = ["Doorverwezen naar " + (esc.unit || "de bevoegde dienst")];
+      var parts = ["Doorverwezen naar " + (esc.unit_label || esc.unit || "de bevoegde dienst")];
       if (esc.reason_label || esc.reason) parts.push("reden: " + (esc.reason_label || esc.reason));
       if (esc.record_id) parts.push("referentie " + esc.record_id);
       box.appendChild(el("p", { className: "escalatie-tekst" }, [el("strong", { text: "Doorverwijzing: " }), parts.join(" · ")]));
@@ -150,7 +150,7 @@
       setStatus("Bezig met doorverwijzen…");
       call("POST", "/balie/api/doorverwijzen", { question: question, status: answer.status }).then(function (esc) {
         showEscalated(esc);
-        setStatus("Vraag doorverwezen" + (esc.unit ? " naar " + esc.unit : "") + ".");
+        setStatus("Vraag doorverwezen" + (esc.unit_label || esc.unit ? " naar " + (esc.unit_label || esc.unit) : "") + ".");
         var card = $(id);
         card.classList.remove("kaart-" + answer.status);
         card.classList.add("kaart-escalated");
@@ -185,6 +185,9 @@
       ]),
       el("p", { className: "antwoord-tekst", text: answer.answer || "(geen antwoordtekst)" })
     ]);
+    if (answer.status === "not_understood" && answer.reason_label) {
+      card.appendChild(el("p", { className: "kaart-reden", text: "Waarom niet beantwoord: " + answer.reason_label + "." }));
+    }
     if (answer.rows && answer.rows.length) card.appendChild(rowsTable(answer.rows));
     if (answer.sources && answer.sources.length) {
       card.appendChild(el("div", { className: "bronnen" }, [
