@@ -81,11 +81,22 @@ def _json_error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"fout": message}, status_code=status, headers={"X-Content-Type-Options": "nosniff"})
 
 
+def _default_escalation_unit(config) -> str | None:
+    """Where escalations of roles without `escalate_to` go ([nl2sparql.escalation] default_unit)."""
+    try:
+        from nl2sparql.settings import load_settings
+
+        return load_settings(config).escalation.default_unit
+    except Exception:  # noqa: BLE001 - the pipeline is optional for the pages
+        return None
+
+
 def web_router(ctx: ServerContext, *, settings: WebSettings | None = None) -> APIRouter:
     settings = settings or load_web_settings(ctx.config)
     sessions = SessionManager(ctx.config, ctx.authenticator.keys, settings.secret, settings.session_seconds)
     lookups = Lookups(ctx.config, ctx.gate)
     backend = AskBackend(ctx.config, ctx.gate)
+    default_unit = _default_escalation_unit(ctx.config)
     env = _environment()
     router = APIRouter(include_in_schema=False)
     city = ctx.config.city.name
@@ -219,7 +230,7 @@ def web_router(ctx: ServerContext, *, settings: WebSettings | None = None) -> AP
             return session
         if getattr(request.app.state, "schakel_web_asker", None) is None:
             backend.warm_up()  # load the question pipeline while the person types
-        unit = ctx.config.roles[session.role].escalate_to
+        unit = ctx.config.roles[session.role].escalate_to or default_unit
         unit_label = await run_query(lambda: lookups.unit_label(unit)) if unit else None
         return render(request, "balie.html", session=session, escalate_to=unit_label or unit)
 

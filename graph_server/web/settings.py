@@ -18,12 +18,15 @@ Everything has a default, so a configuration without `[web]` works.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 from graph_server.config import Config, ConfigError
+
+log = logging.getLogger("schakel.web")
 
 COUNTER = "balie"
 MANAGEMENT = "management"
@@ -69,13 +72,18 @@ def _secret(config: Config, raw: dict, env: dict[str, str]) -> bytes:
             return data
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = secrets.token_hex(32).encode()
     # O_EXCL: when two workers start together, one writes and the other reads its key.
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return path.read_bytes().strip()
+    except OSError as exc:  # a read-only deployment without the environment variable
+        log.warning("cannot keep the web session key in %s (%s); sessions end when this process stops "
+                    "and are not shared between workers: set %s", path, exc,
+                    raw.get("session_secret_env", "SCHAKEL_WEB_SECRET"))
+        return data
     with os.fdopen(fd, "wb") as handle:
         handle.write(data + b"\n")
     return data
