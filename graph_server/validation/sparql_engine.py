@@ -332,6 +332,7 @@ class Shape:
     deactivated: bool = False
     targets: list = field(default_factory=list)        # _Target
     components: list = field(default_factory=list)     # _Component
+    plan: list = field(default_factory=list)           # the components as evaluated (some merged)
     properties: list["Shape"] = field(default_factory=list)
 
     @property
@@ -429,7 +430,7 @@ class _Run:
             def here(raw, emit=emit):
                 for _ in range(multiplicity(raw.focus)):
                     emit(raw)
-        for component in shape.components:
+        for component in shape.plan:
             component.evaluate(self, shape, focus, here)
         if shape.properties:
             value_focus = shape.value_focus(focus)
@@ -615,17 +616,17 @@ class _Datatype(_Component):
         query = (f"SELECT DISTINCT ?this ?value ?suspect WHERE {{ {shape.value_pattern(focus)} "
                  f"BIND(COALESCE({self.same}, false) AS ?same) "
                  f"FILTER(!COALESCE({self.ok}, false)) BIND(?same AS ?suspect) }}")
-        dt = str(self.datatype)
         for row in run.select(query, focus.prefixes):
-            value = row["value"]
-            if row["suspect"].value == "true":
-                key = (value.value, dt)
-                verdict = run.datatype_cache.get(key)
-                if verdict is None:
-                    verdict = run.datatype_cache[key] = rdflib_accepts(value.value, dt)
-                if verdict:
-                    continue
-            emit(_Raw(shape, self, row["this"], value))
+            if row["suspect"].value == "true" and self.accepted_by_rdflib(run, row["value"]):
+                continue
+            emit(_Raw(shape, self, row["this"], row["value"]))
+
+    def accepted_by_rdflib(self, run, value) -> bool:
+        key = (value.value, str(self.datatype))
+        verdict = run.datatype_cache.get(key)
+        if verdict is None:
+            verdict = run.datatype_cache[key] = rdflib_accepts(*key)
+        return verdict
 
     def message(self, shape, raw, sg, dg, focus=None, value=None):
         return f"Value is not Literal with datatype {_str(sg, self.datatype)}"
@@ -782,6 +783,71 @@ class _MaxCount(_MinCount):
 
     def message(self, shape, raw, sg, dg, focus=None, value=None):
         return f"More than {self.count.value} values on {_str(dg, focus)}->{_str(sg, shape.path)}"
+
+
+class _Counts(_Component):
+    """sh:minCount and sh:maxCount of one property shape in one grouped query."""
+
+    def __init__(self, minimum: _MinCount | None, maximum: _MaxCount | None):
+        self.minimum, self.maximum = minimum, maximum
+
+    def evaluate(self, run, shape, focus, emit):
+        lo = self.minimum.n if self.minimum is not None else 0
+        hi = self.maximum.n if self.maximum is not None else None
+        n = "COUNT(DISTINCT ?v)"  # HAVING cannot see the SELECT's alias
+        tests = ([f"{n} < {lo}"] if lo > 0 else []) + ([f"{n} > {hi}"] if hi is not None else [])
+        if not tests:
+            return
+        query = (f"SELECT ?this (COUNT(DISTINCT ?v) AS ?n) WHERE {{ {focus.pattern} OPTIONAL {{ ?this {shape.sparql_path} ?v }} }} "
+                 f"GROUP BY ?this HAVING ({' || '.join(tests)})")
+        for row in run.select(query, focus.prefixes):
+            n = int(row["n"].value)
+            emit(_Raw(shape, self.minimum if n < lo else self.maximum, row["this"]))
+
+
+class _Filters(_Component):
+    """Every value-by-value component of one shape in one query: a flag per component."""
+
+    def __init__(self, parts: list):
+        self.parts = parts
+
+    def evaluate(self, run, shape, focus, emit):
+        binds, flags, names = [], [], []
+        for i, part in enumerate(self.parts):
+            binds.append(f"BIND(!COALESCE({part.ok}, false) AS ?f{i})")
+            flags.append(f"?f{i}")
+            names.append(f"?f{i}")
+            if isinstance(part, _Datatype) and part.python_check:
+                binds.append(f"BIND(COALESCE({part.same}, false) AS ?s{i})")
+                names.append(f"?s{i}")
+        query = (f"SELECT DISTINCT ?this ?value {' '.join(names)} WHERE {{ {shape.value_pattern(focus)} "
+                 f"{' '.join(binds)} FILTER({' || '.join(flags)}) }}")
+        for row in run.select(query, focus.prefixes):
+            for i, part in enumerate(self.parts):
+                if row[f"f{i}"].value != "true":
+                    continue
+                if isinstance(part, _Datatype) and part.python_check and row[f"s{i}"].value == "true" \
+                        and part.accepted_by_rdflib(run, row["value"]):
+                    continue
+                emit(_Raw(shape, part, row["this"], row["value"]))
+
+
+def _plan(components: list) -> list:
+    """Merge the components that can share one query (results stay per component)."""
+    filters = [c for c in components if isinstance(c, (_ValueFilter, _Datatype))]
+    minimum = next((c for c in components if type(c) is _MinCount), None)
+    maximum = next((c for c in components if type(c) is _MaxCount), None)
+    out = []
+    for c in components:
+        if c in filters and len(filters) > 1:
+            if c is filters[0]:
+                out.append(_Filters(filters))
+        elif c is minimum or c is maximum:
+            if c is (minimum or maximum):
+                out.append(_Counts(minimum, maximum))
+        else:
+            out.append(c)
+    return out
 
 
 class _HasValue(_Component):
@@ -1249,6 +1315,7 @@ class _Compiler:
         shape.deactivated = isinstance(deactivated, Literal) and deactivated.value is True
         self._targets(shape, types)
         self._components(shape, predicates)
+        shape.plan = _plan(shape.components)
         for prop in g.objects(node, SH.property):
             child = self.shape(prop)
             if not child.is_property:
