@@ -134,18 +134,17 @@ def _may_read_text(config: Config, viewer: Principal, role: str | None) -> bool:
 
 def _escalation_pairs(config: Config, entries: list[LoggedQuestion], records: list[EscalationEntry],
                       all_entries: list[LoggedQuestion] = ()) -> list[tuple[str | None, str | None]]:
-    """(reason, unit) per escalation: from the escalation records when there are any (they also
-    hold the ones made by hand at the counter), else from the question log, with the unit the
-    asker's role escalates to. A record made while the log was kept that no logged question
-    points to was made by hand ("manueel")."""
-    if records:
-        logged = {e.escalation_id for e in all_entries if e.escalation_id}
-        log_start = all_entries[0].time if all_entries else None
-        return [("manueel" if log_start is not None and r.time >= log_start and r.record_id not in logged
-                 else r.reason, r.unit) for r in records]
-    pairs = []
+    """(reason, unit) per escalation. The escalation records hold the unit and also the ones
+    made by hand at the counter: a record made while the log was kept that no logged question
+    points to counts as "manueel". Escalated questions in the log without a record (records
+    file rotated or lost) count too, with the unit their role escalates to."""
+    logged = {e.escalation_id for e in all_entries if e.escalation_id}
+    log_start = all_entries[0].time if all_entries else None
+    pairs = [("manueel" if log_start is not None and r.time >= log_start and r.record_id not in logged
+              else r.reason, r.unit) for r in records]
+    recorded = {r.record_id for r in records}
     for e in entries:
-        if e.status == "escalated":
+        if e.status == "escalated" and (e.escalation_id is None or e.escalation_id not in recorded):
             role = config.roles.get(e.role or "")
             pairs.append((e.escalation_reason, e.escalation_unit or (role.escalate_to if role else None)))
     return pairs

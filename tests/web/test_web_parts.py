@@ -91,3 +91,27 @@ def test_session_signature_covers_every_byte():
 @pytest.mark.parametrize("value,expected", [(0.5, "50%"), (0.804, "80%")])
 def test_percent_format(value, expected):
     assert charts.fmt_pct(value) == expected
+
+
+def test_escalations_join_the_log_and_the_records():
+    from graph_server.config import load_config
+    from graph_server.web.indicators import _escalation_pairs
+    from graph_server.web.questions import EscalationEntry, LoggedQuestion
+
+    config = load_config(Path(__file__).resolve().parents[2] / "schakel.toml")
+    now = datetime.now(timezone.utc)
+
+    def logged(minutes: int, status: str, escalation_id: str | None = None, role: str = "balie") -> LoggedQuestion:
+        return LoggedQuestion(now - timedelta(minutes=minutes), "?", status, role, 10.0, escalation_id, None,
+                              "beperkte_gegevens" if escalation_id else None, None)
+
+    entries = [logged(30, "answered"), logged(20, "escalated", "ESC-A"), logged(10, "escalated", "ESC-LOST")]
+    records = [EscalationEntry("ESC-A", now - timedelta(minutes=20), "balie", "OCMW-SOC", "beperkte_gegevens"),
+               EscalationEntry("ESC-HAND", now - timedelta(minutes=5), "balie", "OCMW-SOC", "buiten_bevoegdheid"),
+               EscalationEntry("ESC-OLD", now - timedelta(days=9), "balie", "ONTH", "personeelsgegevens")]
+    assert sorted(_escalation_pairs(config, entries, records, entries), key=str) == sorted([
+        ("beperkte_gegevens", "OCMW-SOC"),   # the pipeline's, from its record
+        ("manueel", "OCMW-SOC"),             # no logged question points to it: the counter's button
+        ("personeelsgegevens", "ONTH"),      # made before the log began: taken as recorded
+        ("beperkte_gegevens", "OCMW-SOC"),   # logged, record lost: the role's escalate_to
+    ], key=str)
