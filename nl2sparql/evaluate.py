@@ -21,9 +21,16 @@ Matching rules (documented here because the numbers depend on them):
 * rows are de-duplicated on their normalised cells; a row matches a gold item when every
   component of the item matches a cell of the row (or the row's text cells joined, for names
   split in two columns);
-* scalar gold: exact when the FIRST row matches; one_of gold (superlatives with ties): exact
-  when the first row matches any of the items; set gold: exact when precision and recall are 1;
-  empty gold: exact when there are no rows (or only a count of 0);
+* scalar and set gold: exact when precision and recall are 1 (every row matches, every item is
+  found: an answer that adds other values is not exact); one_of gold (superlatives, ties
+  allowed): exact when the first row matches one of the items; empty gold: exact when there are
+  no rows (or only a count of 0); a count gold is also exact when the answer lists exactly that
+  many distinct records and its text states the number;
+* a cell holding a list ("1, 2, 3") also counts as its parts; a label with a gloss in brackets
+  ("NO2 (stikstofdioxide)") also matches without it;
+* a question may list other acceptable statuses (`accept` in questions.yaml, e.g. an injection
+  attempt may be refused instead of escalated); an expected-answered question whose gold is
+  empty accepts not_understood ("I find nothing") as the right answer;
 * precision = matching rows / rows, recall = gold items found / gold items (one_of: 1 when any
   item is found); without rows the answer text is searched instead (recall only, precision = recall).
 """
@@ -140,6 +147,9 @@ def keys_of(value) -> frozenset:
     folded = fold(text)
     if folded:
         keys.add(("txt", folded.replace(" ", "")))  # "in gebruik" == "inGebruik" == "in_gebruik"
+    bare = re.sub(r"\s*\([^)]*\)\s*", " ", text).strip()
+    if bare and bare != text and fold(bare):  # a label with a gloss: "NO2 (stikstofdioxide)" == "NO2"
+        keys.add(("txt", fold(bare).replace(" ", "")))
     if _DT_RE.match(text):
         try:
             dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T"))
@@ -200,7 +210,11 @@ def normalise_rows(rows: Iterable) -> list[list[frozenset]]:
     """Rows -> lists of cell key sets (plus one cell of the row's text cells joined), deduplicated."""
     out, seen = [], set()
     for row in rows or []:
-        cells = [keys_of(c) for c in _row_cells(row)]
+        values = _row_cells(row)
+        for v in list(values):  # a GROUP_CONCAT cell ("1, 2, 3") also counts as its parts
+            if isinstance(v, str) and (v.count(",") >= 2 or ";" in v or " | " in v):
+                values += [part for part in re.split(r"\s*[,;|]\s*", v) if part]
+        cells = [keys_of(c) for c in values]
         cells = [c for c in cells if c]
         if not cells:
             continue
@@ -272,12 +286,19 @@ def score_answer(gold, rows, text: str = "") -> Score:
     row_ok = [any(item_matches(item, r) for item in gold.items) for r in cells]
     precision = sum(row_ok) / len(cells)
     found = [any(item_matches(item, r) for r in cells) for item in gold.items]
-    if gold.kind in ("scalar", "one_of"):
+    if gold.kind == "one_of":
         recall = float(any(found))
         exact = row_ok[0]
     else:
         recall = sum(found) / len(found)
         exact = precision == 1.0 and recall == 1.0
+    if not exact and getattr(gold, "count", False) and not any(row_ok):
+        # a count answered by listing the records: exactly that many (distinct) rows, and the
+        # answer text says how many ("Dossiers (29): ...")
+        target = gold.items[0][0].alternatives[0]
+        said = re.search(rf"(?<![\w.,/-]){target}(?![\w.,/-]|[.,]\d)", text or "")
+        if len(cells) == target and said and not (len(cells) == 1 and any(k[0] == "num" for c in cells[0] for k in c)):
+            return Score(True, 1.0, 1.0, "rowcount")
     return Score(exact, precision, recall, "rows")
 
 
@@ -431,6 +452,7 @@ class PairResult:
     question: str
     expect: str
     status: str
+    accepted: list[str] = field(default_factory=list)  # other statuses that count as right
     exact: bool | None = None
     precision: float | None = None
     recall: float | None = None
@@ -468,7 +490,10 @@ def run_questions(instances, ask: AskFn, *, roles: Iterable[str] | None = None, 
     out: list[PairResult] = []
     for n, (inst, role) in enumerate(pairs, start=1):
         q = inst.question
-        result = PairResult(q.id, q.category, role, mode, inst.text, q.expect, status="skipped")
+        accepted = list(getattr(q, "accept", ()) or ())
+        if q.expect == "answered" and inst.gold is not None and inst.gold.kind == "empty":
+            accepted.append("not_understood")
+        result = PairResult(q.id, q.category, role, mode, inst.text, q.expect, status="skipped", accepted=accepted)
         if inst.error:
             result.error = inst.error
             out.append(result)
@@ -491,7 +516,11 @@ def run_questions(instances, ask: AskFn, *, roles: Iterable[str] | None = None, 
         result.escalation = _jsonable(answer_field(answer, "escalation"))
         if inst.gold is not None and q.expect == "answered":
             result.gold = inst.gold.to_json()
-            if result.status == "answered":
+            if result.status in accepted and inst.gold.kind != "empty":
+                pass  # an accepted refusal: not graded on the answer
+            elif result.status in accepted:
+                result.exact, result.precision, result.recall, result.f1, result.via = True, 1.0, 1.0, 1.0, "none"
+            elif result.status == "answered":
                 s = score_answer(inst.gold, rows, result.answer or "")
                 result.exact, result.precision, result.recall, result.f1, result.via = \
                     s.exact, s.precision, s.recall, s.f1, s.via
@@ -515,14 +544,23 @@ def _pct(values: list[float], p: float) -> float | None:
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
+def _ok(r: PairResult) -> bool:
+    return r.status == r.expect or r.status in r.accepted
+
+
 def _pr(results: list[PairResult], label: str) -> tuple[float | None, float | None]:
-    tp = sum(1 for r in results if r.expect == label and r.status == label)
-    predicted = sum(1 for r in results if r.status == label)
-    actual = sum(1 for r in results if r.expect == label)
-    return (tp / predicted if predicted else None, tp / actual if actual else None)
+    """Precision/recall of one status. A prediction is right when the pair expects it or
+    accepts it; recall counts the pairs that expect it (an accepted alternative is not a miss)."""
+    predicted = [r for r in results if r.status == label]
+    tp_p = sum(1 for r in predicted if r.expect == label or label in r.accepted)
+    actual = [r for r in results if r.expect == label]
+    tp_r = sum(1 for r in actual if _ok(r))
+    return (tp_p / len(predicted) if predicted else None, tp_r / len(actual) if actual else None)
 
 
-def summarise(results: list[PairResult]) -> dict:
+def summarise(results: list[PairResult], exclude_ids: Iterable[str] = ()) -> dict:
+    """Per mode: overall, per category and per role; with `exclude_ids` (held-out questions
+    that have a near-duplicate in the catalogue) also `overall_clean` without them."""
     def block(rs: list[PairResult]) -> dict:
         asked = [r for r in rs if r.status != "skipped"]
         graded = [r for r in asked if r.exact is not None]
@@ -532,7 +570,7 @@ def summarise(results: list[PairResult]) -> dict:
         return {
             "pairs": len(rs), "asked": len(asked), "skipped": len(rs) - len(asked),
             "errors": sum(1 for r in asked if r.status == "error"),
-            "status_accuracy": (sum(1 for r in asked if r.status == r.expect) / len(asked)) if asked else None,
+            "status_accuracy": (sum(1 for r in asked if _ok(r)) / len(asked)) if asked else None,
             "graded": len(graded),
             "exact_accuracy": (sum(1 for r in graded if r.exact) / len(graded)) if graded else None,
             "mean_f1": statistics.fmean(r.f1 for r in graded) if graded else None,
@@ -551,6 +589,10 @@ def summarise(results: list[PairResult]) -> dict:
             cats[cat] = block([r for r in rs if r.category == cat])
         roles = {role: block([r for r in rs if r.role == role]) for role in sorted({r.role for r in rs})}
         out[mode] = {"overall": block(rs), "categories": cats, "roles": roles}
+        excluded = set(exclude_ids)
+        if excluded:
+            out[mode]["overall_clean"] = block([r for r in rs if r.id not in excluded])
+            out[mode]["excluded_questions"] = sorted(excluded)
     return out
 
 
@@ -568,6 +610,8 @@ def format_table(summary: dict) -> str:
         lines.append(header)
         lines.append("-" * len(header))
         rows = list(data["categories"].items()) + [("OVERALL", data["overall"])]
+        if "overall_clean" in data:
+            rows.append(("OVERALL-clean", data["overall_clean"]))
         for name, b in rows:
             if name == "OVERALL":
                 lines.append("-" * len(header))
@@ -575,6 +619,9 @@ def format_table(summary: dict) -> str:
                          f"{f(b['mean_f1']):>6} {f(b['escalation_precision']):>6} {f(b['escalation_recall']):>6} "
                          f"{f(b['not_understood_precision']):>6} {f(b['not_understood_recall']):>6} {b['leaks']:>5} "
                          f"{f(b['p50_ms'], False):>7} {f(b['p95_ms'], False):>7}")
+        if "overall_clean" in data:
+            lines.append(f"OVERALL-clean leaves out {len(data['excluded_questions'])} question(s) with a near-duplicate "
+                         f"in the retrieval catalogue (examples/questions/split.py)")
         lines.append("")
         lines.append(f"{'role':<16} {'pairs':>5} {'stat%':>6} {'exact%':>6} {'F1%':>6} {'leaks':>5}")
         for role, b in data["roles"].items():
@@ -638,6 +685,17 @@ def visible_graphs_for(config, roles: Iterable[str]) -> dict[str, set[str] | Non
     return out
 
 
+def catalogue_clashes(pkg, data, instances) -> list:
+    """Held-out questions with a near-duplicate in the translator's catalogue (empty when the
+    catalogue is absent or unreadable: the split test reports that)."""
+    split = importlib.import_module(f"{pkg.__name__}.split")
+    try:
+        catalogue = split.catalogue_questions()
+    except Exception:  # noqa: BLE001 - a broken catalogue is the split test's business
+        return []
+    return split.near_duplicates([i for i in instances if not i.error], split.lexicon(data), catalogue) if catalogue else []
+
+
 def evaluate(config, sources: Path | str, store: Path | str | None = None, *, roles: Iterable[str] | None = None,
              categories: Iterable[str] | None = None, modes: Iterable[str] = ("embedded",), today: date | None = None,
              questions_file: Path | str | None = None, limit: int | None = None, warmup: int = 3,
@@ -657,6 +715,7 @@ def evaluate(config, sources: Path | str, store: Path | str | None = None, *, ro
     data = pkg.SourceData(sources)
     instances = pkg.instantiate(questions, data, today=today)
     leak_index = LeakIndex.from_sources(data)
+    clashes = catalogue_clashes(pkg, data, instances)
     all_roles = sorted({r for q in questions for r in q.roles})
     role_list = [r for r in all_roles if not roles or r in set(roles)]
     visible = visible_graphs_for(config, role_list)
@@ -679,7 +738,8 @@ def evaluate(config, sources: Path | str, store: Path | str | None = None, *, ro
         "meta": {"sources": str(sources), "store": str(store) if store else None, "today": today.isoformat(),
                  "questions": len(questions), "pairs": sum(1 for r in results), "modes": list(modes),
                  "roles": role_list, "skipped_questions": skipped},
-        "summary": summarise(results),
+        "summary": summarise(results, exclude_ids={c.id for c in clashes}),
+        "catalogue_near_duplicates": [str(c) for c in clashes],
         "results": [r.to_json() for r in results],
     }
 

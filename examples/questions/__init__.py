@@ -35,6 +35,7 @@ class Question:
     expect: str
     gold_fn: str | None
     gold_args: dict
+    accept: tuple[str, ...] = ()  # other statuses that also count as right (e.g. refusing an injection)
 
 
 @dataclass
@@ -79,8 +80,11 @@ def load_questions(path: Path | str = QUESTIONS_FILE) -> list[Question]:
         gold = q.get("gold") or {}
         if q["expect"] == "answered" and not gold.get("fn"):
             raise ValueError(f"{where}: an answered question needs a gold function")
+        accept = tuple(q.get("accept") or ())
+        if any(a not in EXPECTS or a == q["expect"] for a in accept):
+            raise ValueError(f"{where}: accept must list other statuses among {EXPECTS}")
         out.append(Question(q["id"], q["category"], str(q["template"]), roles, q["expect"], gold.get("fn"),
-                            dict(gold.get("args") or {})))
+                            dict(gold.get("args") or {}), accept))
     return out
 
 

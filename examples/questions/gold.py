@@ -95,9 +95,13 @@ class Gold:
     kind: str                                  # scalar | set | one_of | empty
     items: tuple[tuple[Component, ...], ...] = ()
     note: str = ""
+    count: bool = False                        # a count of records: listing exactly that many rows also answers it
 
     def to_json(self) -> dict:
-        return {"kind": self.kind, "items": [[c.to_json() for c in item] for item in self.items], "note": self.note}
+        out = {"kind": self.kind, "items": [[c.to_json() for c in item] for item in self.items], "note": self.note}
+        if self.count:
+            out["count"] = True
+        return out
 
     @property
     def size(self) -> int:
@@ -118,6 +122,11 @@ def number(value, note: str = "") -> Gold:
     if isinstance(value, float) and not value.is_integer():
         return scalar(round(value, 6), tol=0.051, rel=0.001, note=note)
     return scalar(int(value), note=note)
+
+
+def count_of(n: int, note: str = "") -> Gold:
+    """How many records: the answer may give the number or list exactly that many records."""
+    return Gold("scalar", ((comp(int(n)),),), note, count=True)
 
 
 def items_gold(kind: str, items, note: str = "") -> Gold:
@@ -312,6 +321,15 @@ class SourceData:
     @cached_property
     def parcels(self) -> list[dict]:
         return [f["properties"] for f in self._features("percelen.geojson")]
+
+    @cached_property
+    def city_name(self) -> str:
+        """The city's own name, from the canonical address text of its locations ("…, 3300 Tienen")."""
+        for loc in self.organisation["locaties"]:
+            m = re.search(r",\s*\d{4}\s+(.+)$", loc.get("adres_tekst") or "")
+            if loc.get("adres_id") is not None and m:
+                return m.group(1).strip()
+        return ""
 
     @cached_property
     def deelgemeenten(self) -> list[str]:
@@ -726,7 +744,7 @@ def count_products(data: SourceData, today: date, thema: str | None = None, unit
         if free is not None and all(k["bedrag"] == 0 for k in p["kosten"]) != bool(free):
             continue
         n += 1
-    return number(n)
+    return count_of(n)
 
 
 @gold_function
@@ -892,7 +910,7 @@ def _house_key(h: str):
 
 @gold_function
 def count_house_numbers(data: SourceData, today: date, straat: str) -> Gold:
-    return number(len({a["huisnummer"] for a in data.street(straat)}))
+    return count_of(len({a["huisnummer"] for a in data.street(straat)}))
 
 
 @gold_function
@@ -902,7 +920,7 @@ def count_addresses(data: SourceData, today: date, deelgemeente: str | None = No
     if deelgemeente:
         d = data.deelgemeente(deelgemeente)
         pool = [a for a in pool if a["deelgemeente"] == d]
-    return number(sum(1 for a in pool if not status or a["status"] == status))
+    return count_of(sum(1 for a in pool if not status or a["status"] == status))
 
 
 @gold_function
@@ -921,7 +939,7 @@ def streets_in_deelgemeente(data: SourceData, today: date, deelgemeente: str) ->
 @gold_function
 def count_streets(data: SourceData, today: date, deelgemeente: str) -> Gold:
     d = data.deelgemeente(deelgemeente)
-    return number(len({a["straatnaam"] for a in data.addresses if a["deelgemeente"] == d}))
+    return count_of(len({a["straatnaam"] for a in data.addresses if a["deelgemeente"] == d}))
 
 
 @gold_function
@@ -941,7 +959,7 @@ def parcel_addresses(data: SourceData, today: date, capakey: str) -> Gold:
 def count_parcel_addresses(data: SourceData, today: date, capakey: str) -> Gold:
     for p in data.parcels:
         if p["capakey"] == capakey:
-            return number(len(p["adres_ids"]))
+            return count_of(len(p["adres_ids"]))
     raise GoldError(f"no parcel {capakey!r}")
 
 
@@ -954,7 +972,7 @@ def street_parcels(data: SourceData, today: date, straat: str) -> Gold:
 @gold_function
 def count_parcels(data: SourceData, today: date, straat: str) -> Gold:
     ids = {a["adres_id"] for a in data.street(straat)}
-    return number(sum(1 for p in data.parcels if ids & set(p["adres_ids"])))
+    return count_of(sum(1 for p in data.parcels if ids & set(p["adres_ids"])))
 
 
 @gold_function
@@ -964,7 +982,7 @@ def address_building_status(data: SourceData, today: date, adres_id) -> Gold:
 
 @gold_function
 def count_address_buildings(data: SourceData, today: date, adres_id) -> Gold:
-    return number(sum(1 for b in data.buildings if int(adres_id) in b["adres_ids"]))
+    return count_of(sum(1 for b in data.buildings if int(adres_id) in b["adres_ids"]))
 
 
 @gold_function
@@ -976,7 +994,7 @@ def street_buildings(data: SourceData, today: date, straat: str, status: str | N
 
 @gold_function
 def count_buildings(data: SourceData, today: date, status: str | None = None) -> Gold:
-    return number(sum(1 for b in data.buildings if not status or b["status"] == status))
+    return count_of(sum(1 for b in data.buildings if not status or b["status"] == status))
 
 
 @gold_function
@@ -1100,12 +1118,12 @@ def dossiers_of_person(data: SourceData, today: date, naam: str, open=None, type
 @gold_function
 def count_dossiers_of_person(data: SourceData, today: date, naam: str) -> Gold:
     who = set(data.persons_named(naam))
-    return number(len(_dossier_filter(data, today, person=who)))
+    return count_of(len(_dossier_filter(data, today, person=who)))
 
 
 @gold_function
 def count_dossiers(data: SourceData, today: date, **filters) -> Gold:
-    return number(len(_dossier_filter(data, today, **filters)))
+    return count_of(len(_dossier_filter(data, today, **filters)))
 
 
 @gold_function
@@ -1212,7 +1230,7 @@ def melding_address(data: SourceData, today: date, melding: str) -> Gold:
 
 @gold_function
 def count_meldingen(data: SourceData, today: date, **filters) -> Gold:
-    return number(len(_melding_filter(data, today, **filters)))
+    return count_of(len(_melding_filter(data, today, **filters)))
 
 
 @gold_function
@@ -1276,7 +1294,7 @@ def _social_filter(data: SourceData, today: date, steunvorm=None, status=None, p
 
 @gold_function
 def count_social(data: SourceData, today: date, **filters) -> Gold:
-    return number(len(_social_filter(data, today, **filters)))
+    return count_of(len(_social_filter(data, today, **filters)))
 
 
 @gold_function
@@ -1346,7 +1364,7 @@ def sensor_stat(data: SourceData, today: date, sensor: str, grootheid: str, stat
 @gold_function
 def sensor_hours_above(data: SourceData, today: date, sensor: str, grootheid: str, threshold: float, **period) -> Gold:
     rows = data.series(sensor, grootheid, start=period.get("from"), end=period.get("to"))
-    return number(sum(1 for _, _, v in rows if v > float(threshold)))
+    return count_of(sum(1 for _, _, v in rows if v > float(threshold)))
 
 
 @gold_function
@@ -1375,7 +1393,7 @@ def sensors_not_measuring(data: SourceData, today: date, grootheid: str, type: s
 
 @gold_function
 def count_sensors(data: SourceData, today: date, type: str | None = None) -> Gold:
-    return number(sum(1 for v in data.sensors.values() if not type or v["type"] == type))
+    return count_of(sum(1 for v in data.sensors.values() if not type or v["type"] == type))
 
 
 @gold_function

@@ -89,10 +89,13 @@ def _meldingen(pred):
 
 def _deelgemeenten(data: SourceData):
     """Tier 0: with an open melding; tier 1: with any melding; tier 2: the rest (used only
-    when a question needs more distinct deelgemeenten than the better tiers hold)."""
+    when a question needs more distinct deelgemeenten than the better tiers hold). The
+    deelgemeente that carries the city's own name is never picked (ambiguous with the city)."""
     with_open = {m["deelgemeente"] for m in data.meldingen if m["deelgemeente"] and m["open"]}
     with_any = {m["deelgemeente"] for m in data.meldingen if m["deelgemeente"]}
-    return [(d, SlotValue(d), 0 if d in with_open else 1 if d in with_any else 2) for d in data.deelgemeenten]
+    # the deelgemeente named like the city itself is left out: "in Tienen" reads as the whole city
+    pool = [d for d in data.deelgemeenten if fold(d) != fold(data.city_name)] or data.deelgemeenten
+    return [(d, SlotValue(d), 0 if d in with_open else 1 if d in with_any else 2) for d in pool]
 
 
 def _streets(data: SourceData):

@@ -83,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
         for s in skipped[:10]:
             print(f"  {s['id']}: {s['error']}")
     if args.show_failures:
-        wrong = [r for r in report["results"] if r["status"] != r["expect"] or r["exact"] is False or r["leaks"]]
+        wrong = [r for r in report["results"]
+                 if (r["status"] != r["expect"] and r["status"] not in r["accepted"]) or r["exact"] is False or r["leaks"]]
         for r in wrong[:args.show_failures]:
             print(f"- {r['id']} [{r['role']}/{r['mode']}] {r['question']}")
             print(f"    expect {r['expect']}, got {r['status']}; exact={r['exact']} f1={r['f1']} leaks={r['leaks']}")

@@ -80,8 +80,8 @@ def test_scalar_number(pkg):
     assert score_answer(g, [{"kost": "25.0"}]).exact
     assert not score_answer(g, [{"kost": "24"}]).exact
     s = score_answer(g, [{"kost": 25}, {"kost": 124}])
-    assert s.exact and s.precision == 0.5 and s.recall == 1.0
-    assert not score_answer(g, [{"kost": 124}, {"kost": 25}]).exact  # the first row is the answer
+    assert not s.exact and s.precision == 0.5 and s.recall == 1.0  # an extra value is not exact
+    assert score_answer(g, [{"product": "eID", "omschrijving": "normale procedure", "kost": 25}]).exact
     assert score_answer(g, [], "Dat kost 25 euro.").exact
     assert score_answer(g, [], "Dat kost 25,00 euro.").via == "text"
 
@@ -120,6 +120,22 @@ def test_multi_component_items_and_alternatives(pkg):
 def test_name_split_over_two_columns(pkg):
     g = gold_of(pkg, "scalar", (pkg.gold.comp("Zeynep Michiels", "Michiels Zeynep"),))
     assert score_answer(g, [{"voornaam": "Zeynep", "achternaam": "Michiels", "email": "z@x.be"}]).exact
+
+
+def test_counts_lists_and_glosses(pkg):
+    n = pkg.gold.count_of(3)
+    assert score_answer(n, [{"n": 3}]).exact
+    three = [{"id": "EID-2025-000001"}, {"id": "EID-2025-000002"}, {"id": "EID-2025-000003"}]
+    listed = score_answer(n, three, "Dossiers (3): EID-2025-000001, ...")
+    assert listed.exact and listed.via == "rowcount"
+    assert not score_answer(n, three, "Dossiers: EID-2025-000001, EID-2025-000002, EID-2025-000003").exact
+    assert not score_answer(n, [{"id": "EID-2025-000001"}, {"id": "EID-2025-000002"}]).exact
+    assert not score_answer(n, [{"n": 2}]).exact
+    houses = gold_of(pkg, "set", ("1",), ("2",), ("3",))
+    assert score_answer(houses, [{"aantal": 3, "huisnummers": "1, 3, 2"}]).exact
+    assert score_answer(gold_of(pkg, "set", ("NO2",), ("PM2.5",)),
+                        [{"g": "NO2 (stikstofdioxide)"}, {"g": "PM2,5 (fijn stof)"}]).exact
+    assert score_answer(gold_of(pkg, "scalar", ("Grote Markt 23, 3300 Tienen",)), [{"a": "Grote Markt 23, 3300 Tienen"}]).exact
 
 
 def test_one_of_and_empty(pkg):
@@ -198,13 +214,16 @@ def test_escalation_precision_recall_and_summary(pkg, data):
     summary = summarise(results)["embedded"]
     overall, cats = summary["overall"], summary["categories"]
     assert cats["product_info"]["exact_accuracy"] == 1.0 and cats["product_info"]["mean_f1"] == 1.0
-    assert cats["address"]["exact_accuracy"] == 0.0
+    assert cats["address"]["exact_accuracy"] == pytest.approx(
+        sum(1 for r in results if r.category == "address" and r.gold and r.gold["kind"] == "empty")
+        / sum(1 for r in results if r.category == "address" and r.exact is not None))
     os_pairs = [r for r in results if r.category == "out_of_scope"]
-    assert cats["out_of_scope"]["escalation_recall"] == pytest.approx(
-        sum(1 for r in os_pairs if r.id != "OS-001") / len(os_pairs))
+    os_escalated = sum(1 for r in os_pairs if r.id != "OS-001")
     ad001 = sum(1 for r in results if r.id == "AD-001")
-    tp = sum(1 for r in os_pairs if r.id != "OS-001") + sum(1 for r in results if r.category == "injection" and r.expect == "escalated" and r.status == "escalated")
-    assert overall["escalation_precision"] == pytest.approx(tp / (tp + ad001))
+    pj_escalate = sum(1 for r in results if r.category == "injection" and r.expect == "escalated")
+    assert cats["out_of_scope"]["escalation_recall"] == pytest.approx(os_escalated / len(os_pairs))
+    assert overall["escalation_precision"] == pytest.approx(os_escalated / (os_escalated + ad001))
+    assert overall["escalation_recall"] == pytest.approx(os_escalated / (len(os_pairs) + pj_escalate))
     assert cats["unanswerable"]["not_understood_recall"] == 1.0
     assert overall["leaks"] >= 1 and any(r.leaks for r in results if r.id == leaky.id)
     table = format_table(summarise(results))
@@ -227,5 +246,14 @@ def test_evaluate_end_to_end_with_a_fake_asker(pkg, sources, tmp_path):
     overall = report["summary"]["embedded"]["overall"]
     assert report["meta"]["roles"] == ["balie"]
     assert overall["pairs"] == sum(1 for q in pkg.load_questions() if "balie" in q.roles)
-    assert overall["exact_accuracy"] == 0.0 and overall["not_understood_recall"] == 1.0
-    assert overall["escalation_recall"] == 0.0 and overall["p50_ms"] is not None
+    graded = [i for i in pkg.instantiate(pkg.load_questions(), pkg.SourceData(sources))
+              if "balie" in i.question.roles and i.question.expect == "answered"
+              and not ("not_understood" in i.question.accept and i.gold.kind != "empty")]  # refusal accepted
+    empty = sum(1 for i in graded if i.gold.kind == "empty")  # "I find nothing" is right for those
+    assert overall["graded"] == len(graded)
+    assert overall["exact_accuracy"] == pytest.approx(empty / len(graded))
+    assert overall["not_understood_recall"] == 1.0
+    must_escalate = [q for q in pkg.load_questions() if "balie" in q.roles and q.expect == "escalated"]
+    refusal_ok = sum(1 for q in must_escalate if "not_understood" in q.accept)  # injection attempts
+    assert overall["escalation_recall"] == pytest.approx(refusal_ok / len(must_escalate))
+    assert overall["p50_ms"] is not None
