@@ -9,6 +9,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -23,13 +24,15 @@ _ADDRESS = re.compile(
 )
 
 
+_SEPARATORS = re.compile(r"[^\w/]+")
+
+
+@lru_cache(maxsize=65536)
 def normalise_text(text: str) -> str:
-    """Lower case, no accents, single spaces, hyphens as spaces."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    text = re.sub(r"[-_]", " ", text)
-    text = re.sub(r"[^\w/ ]", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
+    """Lower case, no accents, single spaces, hyphens and punctuation as spaces."""
+    if not text.isascii():
+        text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return _SEPARATORS.sub(" ", text.lower().replace("_", " ")).strip()
 
 
 def normalise_street(street: str) -> str:
@@ -54,6 +57,7 @@ class ParsedAddress:
     box: str
 
 
+@lru_cache(maxsize=65536)
 def parse_address(text: str, postcodes: tuple[str, ...], place_names: tuple[str, ...]) -> ParsedAddress | None:
     """Split counter-typed address text into street, house number and box."""
     cleaned = normalise_text(text.replace("/", " / "))
