@@ -34,6 +34,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"  SPARQL endpoint:      {base}/sparql")
     print(f"  Graph Store Protocol: {base}/graph-store")
     print(f"  VoID:                 {base}/.well-known/void")
+    print(f"  YASGUI (integrators): {base}/yasgui")
+    print(f"  question API:         {base}/ask")
+    print(f"  counter page:         {base}/balie   (sign in at {base}/aanmelden with an API key)")
+    print(f"  indicators:           {base}/dashboard")
     print(f"  API docs:             {base}/docs")
     print(f"  audit log:            {config.audit_path}")
     try:
