@@ -704,7 +704,7 @@ def evaluate(config, sources: Path | str, store: Path | str | None = None, *, ro
     replaces the real pipeline (tests)."""
     from graph_server.scopes import principal_for_role
 
-    pkg = question_package(Path(questions_file).parent if questions_file else None)
+    pkg = question_package()
     today = today or pkg.DEFAULT_TODAY
     questions = pkg.load_questions(questions_file) if questions_file else pkg.load_questions()
     if categories:
