@@ -14,8 +14,10 @@ and the project's oxigraph engine (graph_server/validation/sparql_engine.py).
    chunked path cuts them (graph_server.ingest.gate), taken round-robin over the sources. Every
    engine validates the same chunks in the same order; an engine that exceeds --budget seconds
    stops after the chunk it is on and is measured on the chunks it finished (the table says
-   how many triples that was). The result sets of all engines are compared on the chunks they
-   all validated.
+   how many triples that was). The result sets of the engines are compared pairwise on the
+   chunks both validated.
+4. The W3C SHACL test suite (../shared) through pySHACL and the oxigraph engine, with the
+   tests the oxigraph engine refuses as unsupported listed apart.
 
 Each measurement runs in its own process. CPU seconds are that process's own (the machine may
 be shared; wall seconds are printed next to them) and include the parsing each engine needs:
@@ -345,11 +347,37 @@ def main(argv: list[str] | None = None) -> int:
     for line in notes(gis_runs, runs):
         emit(line)
     emit()
+    for line in w3c_summary():
+        emit(line)
     emit(f"(benchmarks/shacl.py, {time.perf_counter() - started:.0f} s including data preparation)")
 
     if args.write:
         write_section(args.write, out)
     return 0
+
+
+def w3c_summary() -> list[str]:
+    """The W3C SHACL suite through pySHACL and the oxigraph engine; tests the oxigraph engine
+    refuses as unsupported are listed apart from failures."""
+    from graph_server.validation import w3c
+    if not w3c.DEFAULT_SUITE.is_dir():
+        return [f"W3C SHACL test suite: {w3c.DEFAULT_SUITE} absent, not run.", ""]
+    logging.disable(logging.CRITICAL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tests = w3c.discover()
+        runs = {engine: w3c.run_suite(engine, tests=tests) for engine in ("pyshacl", "oxigraph")}
+    logging.disable(logging.NOTSET)
+    out = ["W3C SHACL test suite (graph_server/validation/w3c.py, 98 core + 23 SPARQL tests):", "",
+           "| engine | core passed | SPARQL passed | unsupported (refused) | failed |", "|---|---:|---:|---:|---|"]
+    for engine, run in runs.items():
+        unsupported = sorted(o.test.name for o in run.failures() if "does not support" in o.reason)
+        failed = sorted(o.test.name for o in run.failures() if "does not support" not in o.reason)
+        out.append(f"| {engine} | {run.passed('core')}/{run.total('core')} | {run.passed('sparql')}/"
+                   f"{run.total('sparql')} | {len(unsupported)} | {', '.join(failed) or '-'} |")
+        if unsupported:
+            out += ["", f"Unsupported by {engine}: {', '.join(unsupported)}."]
+    return out + [""]
 
 
 def write_section(path: Path, lines: list[str]) -> None:
