@@ -26,7 +26,8 @@ from nl2sparql.guard import Guard, GuardError
 from nl2sparql.linker import Linker, Mention
 from nl2sparql.normalise import Normaliser, fold, tokens
 from nl2sparql.questionlog import QuestionLog
-from nl2sparql.retrieve import Embedder, Retriever
+from nl2sparql.retrieve import Embedder, Retriever, question_form
+from nl2sparql.scope import injection, restricted_needs
 from nl2sparql.schema import Schema, load_schema
 from nl2sparql.settings import NlSettings, load_settings
 from nl2sparql.timeexpr import Period, find_period
@@ -34,12 +35,6 @@ from nl2sparql.translate import Translation, TranslationRequest, Translator
 from nl2sparql.translate.embedded import EmbeddedTranslator
 
 MAX_QUESTION_CHARS = 500
-INJECTION_RE = re.compile(
-    r"\b(negeer|vergeet|omzeil|ignore|disregard|forget)\b.{0,40}\b(instructie\w*|opdracht\w*|regels|instructions?|rules|prompt)"
-    r"|\bsyste(e)?m\s*prompt\b|\bje bent nu\b|\byou are now\b|\bjailbreak\b|\bdeveloper mode\b"
-    r"|\b(toon|geef)\b.{0,30}\b(ongeacht|zonder beperking\w*|zonder filter\w*)\b"
-    r"|\b(insert|delete|drop|clear)\s+(data|graph|where|all|silent)\b|\bservice\s*<",
-    re.I | re.S)
 FLAGS = {
     "open": re.compile(r"\b(open|openstaand\w*|lopend\w*|nog niet (afgesloten|afgehandeld|opgelost|beslist)|"
                        r"niet (afgesloten|afgehandeld|opgelost)|onafgewerkt\w*)\b"),
@@ -112,6 +107,7 @@ class Asker:
         self._provenance: tuple[float, dict[str, Source]] | None = None
         self._lock = threading.Lock()
         self.catalogue_words = self.retriever.vocabulary()
+        self._known: dict[int, frozenset[str]] = {}
 
     # --- helpers ----------------------------------------------------------------------------
     def today(self) -> date:
@@ -183,12 +179,23 @@ class Asker:
             return Answer("not_understood", "Stel een vraag in het Nederlands.", reason="leeg")
         if len(question) > MAX_QUESTION_CHARS:
             return Answer("not_understood", "Deze vraag is te lang; stel ze korter.", reason="te_lang")
-        if INJECTION_RE.search(fold(question)):
+        visible = self.visible_graphs(principal)
+        injected = injection(question)
+        if injected.found:
+            if injected.clean:
+                # only the plain question before the injected part is asked; nothing derived
+                # from the injected text runs
+                answer = self._ask(injected.clean, principal, deadline)
+                if answer.status != "not_understood":
+                    return answer
+            # an attempt to steer the system is refused, not forwarded to a unit
             return Answer("not_understood", "Deze vraag kan ik niet behandelen. Stel een gewone vraag over "
                                             "producten, loketten, dossiers, meldingen, adressen of metingen.",
                           reason="instructies_genegeerd")
+        needs = self._needs(question, principal, visible)
+        if needs:
+            return self._escalate_needs(question, principal, needs, "scope.lexicon")
         today = self.today()
-        visible = self.visible_graphs(principal)
         normalised = self.normaliser(principal)(question)
         words = normalised.tokens
         mentions = self.linker.link(words, question, principal)
@@ -200,7 +207,7 @@ class Asker:
         flags = _flags(normalised.text)
         kinds = {m.kind for m in mentions} | set(flags) | ({"periode"} if period else set())
         variants = self.retriever.variants(words, mentions, period_words)
-        candidates = self.retriever.rank(variants, kinds, visible)
+        candidates = self.retriever.rank(variants, kinds, visible, form=question_form(words))
         request = TranslationRequest(question, normalised, mentions, period, flags, principal, visible, candidates,
                                      today)
         context = {"periode": period.label if period else None}
@@ -269,6 +276,7 @@ class Asker:
             else:
                 rows = [{k: plain(v) for k, v in row.items()} for row in outcome.rows()]
                 rows = [r for r in rows if r]
+            rows = _narrow_by_description(rows, request)
             if not rows:
                 feedback = ("de query gaf geen resultaten; controleer de eigenschappen, de IRI's van de "
                             "entiteiten en de filters")
@@ -301,6 +309,35 @@ class Asker:
                                         "Probeer ze anders te formuleren.", attempts=attempts,
                       translator=getattr(translator, "name", None), reason=last_error or "geen_vertaling")
 
+    def _needs(self, question: str, principal: Principal, visible: set[str]) -> set[str]:
+        """Restricted graphs the question needs and the asker cannot see (lexicon, no query)."""
+        persons_visible = self.linker.may_see_persons(principal)
+        known = self._known_words(principal)
+        needs = restricted_needs(question, known, persons_visible=persons_visible)
+        return {g for g in needs.graphs if g in self.config.graphs and g not in visible}
+
+    def _known_words(self, principal: Principal) -> frozenset[str]:
+        index = self.linker.index(principal)
+        key_ = id(index)
+        cached = self._known.get(key_)
+        if cached is None:
+            cached = frozenset(index.vocabulary) | frozenset(self.catalogue_words)
+            self._known = {key_: cached}
+        return cached
+
+    def _escalate_needs(self, question: str, principal: Principal, missing: set[str], example_id: str) -> Answer:
+        record = self.escalator.escalate(principal, question, missing)
+        return Answer("escalated", self._escalation_text(principal, record), [], None, [], 1.0,
+                      Escalation(record.unit, record.reason, record.id), example_id, translator="scope")
+
+    def _escalation_text(self, principal: Principal, record) -> str:
+        unit_name = None
+        if record.unit:
+            unit_name = self.linker.label_of(principal, f"{self.config.city.base_iri}id/dienst/{record.unit}")
+        target = f"{unit_name} ({record.unit})" if unit_name else (record.unit or "de bevoegde dienst")
+        return (f"Deze vraag gaat over gegevens die u met uw rol niet kunt inzien. Ze is doorgestuurd naar "
+                f"{target} met referentie {record.id}.")
+
     def _escalate(self, request: TranslationRequest, principal: Principal, missing: set[str],
                   translation: Translation, attempts: int) -> Answer:
         record = self.escalator.escalate(principal, request.question, missing)
@@ -313,6 +350,37 @@ class Asker:
         return Answer("escalated", text, [], None, [], round(translation.confidence, 3),
                       Escalation(record.unit, record.reason, record.id), translation.example_id,
                       translator=translation.translator, attempts=attempts)
+
+
+DESCRIPTION_SYNONYMS = {"gewone": "normale", "gewoon": "normale", "normaal": "normale", "spoed": "dringende",
+                        "dringend": "dringende", "volwassene": "volwassenen", "kind": "kinderen", "kinderen": "kinderen",
+                        "zaterdags": "zaterdag", "weekdag": "weekdag"}
+
+
+def _stem(word: str) -> str:
+    word = DESCRIPTION_SYNONYMS.get(word, word)
+    return word[:6] if len(word) > 6 else word
+
+
+def _narrow_by_description(rows: list[dict], request: TranslationRequest) -> list[dict]:
+    """Rows that differ only by a description (a product's costs: "normale procedure",
+    "dringende procedure", "volwassenen", "jaarabonnement") are narrowed to the ones whose
+    description the question names, when it names some and not others."""
+    if len(rows) < 2 or not all("omschrijving" in r for r in rows):
+        return rows
+    entity_words = {w for m in request.mentions for w in tokens(m.label)}
+    asked = {_stem(w) for w in request.normalised.tokens
+             if len(w) >= 4 and w not in entity_words and w not in ("procedure", "kost", "kosten", "prijs")}
+    if not asked:
+        return rows
+    scores = []
+    for r in rows:
+        words = {_stem(w) for w in tokens(str(r.get("omschrijving") or "")) if len(w) >= 4}
+        scores.append(len(words & asked))
+    top = max(scores)
+    if top == 0 or all(sc == top for sc in scores):
+        return rows
+    return [r for r, sc in zip(rows, scores) if sc == top]
 
 
 def _flags(text: str) -> dict[str, str]:

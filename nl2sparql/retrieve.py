@@ -12,6 +12,7 @@ question is then escalated and no slot is ever filled).
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections import Counter
 from collections.abc import Sequence
@@ -39,6 +40,30 @@ PLACEHOLDER = {
 # probably not what was asked).
 TELLING_KINDS = frozenset({"dossiernummer", "meldingnummer", "capakey", "sociaaldossiernummer", "huisnummer",
                            "periode", "dag", "tijd", "getal", "persoon"})
+
+
+_AGG = re.compile(r"\(\s*(COUNT|SUM|AVG|MAX|MIN)\s*\(", re.I)
+COUNT_CUES = frozenset({"hoeveel", "aantal", "tel", "telling", "totaal"})
+NOT_COUNT_CUES = frozenset({"kost", "betaal", "betalen", "betaalt", "euro", "bedraagt", "duurt", "lang", "snel"})
+LIST_CUES = frozenset({"welke", "welk", "wie", "geef", "toon", "lijst", "som", "noem", "opsommen"})
+
+
+def example_form(example: Example) -> str:
+    """'aggregate' when the example's SELECT computes a figure (count, sum, average, extreme),
+    'list' otherwise."""
+    head = example.sparql.split("WHERE", 1)[0]
+    return "aggregate" if _AGG.search(head) else "list"
+
+
+def question_form(words: Sequence[str]) -> str | None:
+    """'aggregate' for "hoeveel/aantal" questions (not prices or durations), 'list' for
+    "welke/geef/toon" questions, None when the words do not say."""
+    ws = set(words)
+    if ws & COUNT_CUES and not ws & NOT_COUNT_CUES:
+        return "aggregate"
+    if ws & LIST_CUES and not ws & COUNT_CUES:
+        return "list"
+    return None
 
 
 class Embedder:
@@ -85,6 +110,9 @@ class Retriever:
         self.embedder = embedder
         self.normalise = normaliser or Normaliser()
         self.rows: list[tuple[int, str, tuple[str, ...]]] = []  # (example index, text, words)
+        self.forms = [example_form(e) for e in examples]
+        self._cache: dict[str, np.ndarray] = {}
+        self._cache_lock = threading.Lock()
         for i, example in enumerate(examples):
             for phrasing in example.questions:
                 norm = self.normalise(phrasing_text(example, phrasing))
@@ -97,6 +125,19 @@ class Retriever:
         self.idf = {w: math.log((n + 1) / (c + 0.5)) for w, c in docs.items()}
         self.default_idf = math.log((n + 1) / 0.5)
         self.matrix = embedder.encode([t for _, t, _ in self.rows]) if embedder is not None else None
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        """Embeddings of the masked question texts: distinct texts only, cached (the same
+        masked text recurs across variants and across questions)."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            vectors = self.embedder.encode(missing)
+            with self._cache_lock:
+                if len(self._cache) > 20_000:
+                    self._cache.clear()
+                for t, v in zip(missing, vectors):
+                    self._cache[t] = v
+        return np.stack([self._cache[t] for t in texts])
 
     def vocabulary(self) -> set[str]:
         return {w for _, _, toks in self.rows for w in toks}
@@ -150,14 +191,14 @@ class Retriever:
         return out
 
     def rank(self, variants: dict | str, mention_kinds: set[str], visible_graphs: set[str],
-             top: int = 5) -> list[Candidate]:
+             top: int = 5, form: str | None = None) -> list[Candidate]:
         if isinstance(variants, str):
             variants = {None: variants}
         keys = list(variants)
         word_sets = {k: tuple(variants[k].split()) for k in keys}
         sims = None
         if self.embedder is not None and self.matrix is not None:
-            sims = self.matrix @ self.embedder.encode([variants[k] for k in keys]).T  # rows x variants
+            sims = self.matrix @ self._encode([variants[k] for k in keys]).T  # rows x variants
         position = {k: n for n, k in enumerate(keys)}
         present = set().union(*[k for k in keys if isinstance(k, frozenset)]) if keys else set()
         choice = {i: position.get(frozenset(present & example_kinds(e)), 0) for i, e in enumerate(self.examples)}
@@ -179,6 +220,9 @@ class Retriever:
                 continue
             filled = sum(1 for s in example.slots if set(s.kinds) & mention_kinds)
             score += 0.04 * filled
+            if form is not None and in_scope:
+                # "hoeveel" wants a figure, "welke" a listing: a mismatch is a different question
+                score += 0.05 if self.forms[i] == form else -0.07
             unused = {k for k in mention_kinds & TELLING_KINDS if k not in kinds}
             score -= 0.06 * len(unused)
             out.append(Candidate(example, round(score, 4), round(e, 4), round(lex, 4), text, fillable))

@@ -86,12 +86,21 @@ def _any_date(text: str, today: date) -> date | None:
 
 
 _DATE_ANY = rf"(?:{_ISO}|{_DMY}|{_DAY_MONTH})"
+_UNTIL = r"(?:tot\s+en\s+met|t/m|tem|tot|-|en)"
+QUARTERS = {"eerste": 1, "1e": 1, "1ste": 1, "tweede": 2, "2e": 2, "2de": 2, "derde": 3, "3e": 3, "3de": 3,
+            "vierde": 4, "4e": 4, "4de": 4, "laatste": 4}
 
 
 def find_period(question: str, today: date) -> Period | None:
     """The first time expression in the question, or None."""
     text = fold(question)
     rules: list[tuple[str, callable]] = [
+        (rf"\b(?:van|vanaf|tussen)\s+(\d{{1,2}})(?:e|ste|de)?(?:\s+{_MONTH})?(?:\s+(\d{{4}}))?\s+{_UNTIL}\s+"
+         rf"(\d{{1,2}})(?:e|ste|de)?\s+{_MONTH}(?:\s+(\d{{4}}))?", lambda m: _day_range(m, today)),
+        (rf"\b(?:van\s+|tussen\s+)?{_MONTH}(?:\s+(\d{{4}}))?\s+{_UNTIL}\s+{_MONTH}(?:\s+(\d{{4}}))?",
+         lambda m: _month_range(m, today, text)),
+        (r"\b(eerste|tweede|derde|vierde|laatste|1e|2e|3e|4e|1ste|2de|3de|4de)\s+kwartaal(?:\s+(?:van\s+)?(\d{4}))?"
+         r"|\bq([1-4])(?:\s+(\d{4}))?\b", lambda m: _quarter(m, today)),
         (rf"\btussen\s+({_DATE_ANY})\s+en\s+({_DATE_ANY})", lambda m: _between(m, today)),
         (rf"\b(?:sinds|vanaf|na)\s+({_DATE_ANY})", lambda m: _since_date(m, today)),
         (rf"\b(?:sinds|vanaf)\s+(?:begin\s+)?{_MONTH}(?:\s+(\d{{4}}))?",
@@ -181,3 +190,56 @@ def _month(m: re.Match, today: date, offset: int) -> Period:
     except (IndexError, TypeError):
         year = today.year if month <= today.month else today.year - 1
     return Period(date(year, month, 1), _month_end(year, month), f"in {MONTH_NAMES[month - 1]} {year}")
+
+
+def _year_near(text: str, today: date) -> int | None:
+    m = re.search(r"\b(20\d{2}|19\d{2})\b", text)
+    return int(m.group(1)) if m else None
+
+
+def _day_range(m: re.Match, today: date) -> Period | None:
+    """"van 3 tot en met 9 december 2025", "van 28 november tot 4 december"."""
+    d1, m1, y1, d2, m2, y2 = m.groups()
+    month2 = MONTHS[m2]
+    year2 = int(y2) if y2 else (int(y1) if y1 else None)
+    month1 = MONTHS[m1] if m1 else month2
+    try:
+        if year2 is None:
+            year2 = today.year
+            if date(year2, month2, int(d2)) > today:
+                year2 -= 1
+        year1 = int(y1) if y1 else (year2 if month1 <= month2 else year2 - 1)
+        a, b = date(year1, month1, int(d1)), date(year2, month2, int(d2))
+    except ValueError:
+        return None
+    if a > b:
+        return None
+    return Period(a, b, f"van {dutch_date(a)} tot en met {dutch_date(b)}")
+
+
+def _month_range(m: re.Match, today: date, text: str) -> Period | None:
+    """"juni tot en met augustus 2025", "van maart tot mei" (the year may stand elsewhere)."""
+    m1, y1, m2, y2 = m.groups()
+    month1, month2 = MONTHS[m1], MONTHS[m2]
+    year = int(y2) if y2 else (int(y1) if y1 else _year_near(text, today))
+    if year is None:
+        year = today.year if month2 <= today.month else today.year - 1
+    year1 = int(y1) if y1 else (year if month1 <= month2 else year - 1)
+    a, b = date(year1, month1, 1), _month_end(year, month2)
+    if a > b:
+        return None
+    return Period(a, min(b, b), f"van {MONTH_NAMES[month1 - 1]} tot en met {MONTH_NAMES[month2 - 1]} {year}")
+
+
+def _quarter(m: re.Match, today: date) -> Period:
+    if m.group(1):
+        q = QUARTERS[m.group(1)]
+        year = int(m.group(2)) if m.group(2) else None
+    else:
+        q = int(m.group(3))
+        year = int(m.group(4)) if m.group(4) else None
+    if year is None:
+        year = today.year if (q - 1) * 3 + 1 <= today.month else today.year - 1
+    start = date(year, (q - 1) * 3 + 1, 1)
+    return Period(start, _month_end(year, (q - 1) * 3 + 3), f"in het {['eerste', 'tweede', 'derde', 'vierde'][q - 1]} "
+                                                              f"kwartaal van {year}")
