@@ -77,9 +77,46 @@ class Guard:
     def __init__(self, schema: Schema, max_rows: int = 200):
         self.schema = schema
         self.max_rows = max_rows
+        self._skeletons: dict[str, tuple[str, frozenset[str], frozenset[str]]] = {}
 
     def check(self, text: str) -> GuardedQuery:
+        """Parse and check a query. Parsing (pyparsing) is the expensive part, so the outcome is
+        cached per SKELETON: the text with every IRI written out (<...>) replaced by a numbered
+        placeholder and every string literal emptied. Two queries with the same skeleton parse to
+        the same structure (a catalogue template with other slot values), so the checks are
+        re-run on the skeleton's cached IRIs mapped back to this text's IRIs."""
         text = (text or "").strip()
+        skeleton, real_iris = _skeleton(text)
+        if skeleton is not None:
+            cached = self._skeletons.get(skeleton)
+            if cached is not None:
+                form, sk_iris, sk_predicates = cached
+                iris = {_unplace(i, real_iris) for i in sk_iris}
+                predicates = {_unplace(p, real_iris) for p in sk_predicates}
+                return self._finish(text, form, iris, predicates)
+        checked = self._check(text)
+        if skeleton is not None:
+            place = {iri: f"urn:schakel:slot:{n}" for n, iri in enumerate(real_iris)}
+            if len(place) == len(real_iris):  # every IRI once: the mapping back is exact
+                if len(self._skeletons) > 2000:
+                    self._skeletons.clear()
+                self._skeletons[skeleton] = (checked.form, frozenset(place.get(i, i) for i in checked.iris),
+                                             frozenset(place.get(p, p) for p in checked.predicates))
+        return checked
+
+    def _finish(self, text: str, form: str, iris: set[str], predicates: set[str]) -> GuardedQuery:
+        unknown_predicates = sorted(p for p in predicates if not self.schema.is_term(p))
+        if unknown_predicates:
+            raise GuardError("onbekende eigenschap(pen) " + ", ".join(f"<{p}>" for p in unknown_predicates[:5])
+                             + "; gebruik alleen eigenschappen uit het schema")
+        unknown = sorted(i for i in iris - predicates if not (self.schema.is_term(i) or self.schema.is_known_value(i)))
+        if unknown:
+            raise GuardError("onbekende IRI('s) " + ", ".join(f"<{i}>" for i in unknown[:5])
+                             + "; gebruik alleen klassen, codes en entiteiten uit het schema")
+        limited, limit = self._with_limit(text, form)
+        return GuardedQuery(limited, form, frozenset(iris), frozenset(predicates), limit)
+
+    def _check(self, text: str) -> GuardedQuery:
         if not text:
             raise GuardError("er is geen query; schrijf één SPARQL SELECT-query")
         if len(text) > MAX_QUERY_CHARS:
@@ -106,16 +143,7 @@ class Guard:
         iris: set[str] = set()
         predicates: set[str] = set()
         _walk_iris(algebra, iris, predicates)
-        unknown_predicates = sorted(p for p in predicates if not self.schema.is_term(p))
-        if unknown_predicates:
-            raise GuardError("onbekende eigenschap(pen) " + ", ".join(f"<{p}>" for p in unknown_predicates[:5])
-                             + "; gebruik alleen eigenschappen uit het schema")
-        unknown = sorted(i for i in iris - predicates if not (self.schema.is_term(i) or self.schema.is_known_value(i)))
-        if unknown:
-            raise GuardError("onbekende IRI('s) " + ", ".join(f"<{i}>" for i in unknown[:5])
-                             + "; gebruik alleen klassen, codes en entiteiten uit het schema")
-        limited, limit = self._with_limit(text, parsed.form)
-        return GuardedQuery(limited, parsed.form, frozenset(iris), frozenset(predicates), limit)
+        return self._finish(text, parsed.form, iris, predicates)
 
     def _with_limit(self, text: str, form: str) -> tuple[str, int | None]:
         if form == "ASK":
@@ -134,6 +162,38 @@ class Guard:
                 number = top[i + 1]
                 return text[: number.start] + str(self.max_rows) + text[number.end:], self.max_rows
         return f"{text}\nLIMIT {self.max_rows}", self.max_rows
+
+
+def _skeleton(text: str) -> tuple[str | None, list[str]]:
+    """(skeleton, IRIs in order of appearance), or (None, []) when the text does not tokenize."""
+    try:
+        toks = tokenize(text)
+    except Exception:  # noqa: BLE001 - the full check reports it
+        return None, []
+    parts: list[str] = []
+    iris: list[str] = []
+    last = 0
+    for n, t in enumerate(toks):
+        declared = n >= 1 and (toks[n - 1].is_word("BASE") or (n >= 2 and toks[n - 2].is_word("PREFIX")))
+        if t.kind == "iri" and not declared:
+            iri = t.text[1:-1]
+            if iri not in iris:
+                iris.append(iri)
+            parts.append(text[last:t.start] + f"<urn:schakel:slot:{iris.index(iri)}>")
+            last = t.end
+        elif t.kind == "string":
+            quote = t.text[0] * (3 if t.text[:3] in ('"""', "'''") else 1)
+            parts.append(text[last:t.start] + quote + "s" + quote)
+            last = t.end
+    parts.append(text[last:])
+    return "".join(parts), iris
+
+
+def _unplace(value: str, real: list[str]) -> str:
+    if value.startswith("urn:schakel:slot:"):
+        n = int(value.rsplit(":", 1)[1])
+        return real[n]
+    return value
 
 
 def _is_update(text: str) -> bool:

@@ -70,8 +70,15 @@ class Embedder:
     """sentence-transformers from a local folder; loaded once, thread-safe for encoding."""
 
     def __init__(self, model_dir: Path | str):
+        import os
+
+        import torch
         from sentence_transformers import SentenceTransformer
 
+        # One intra-op thread: a question is a handful of short texts, and with several torch
+        # threads on a busy 2-core machine the threads wait on each other (measured: ~1 s per
+        # encode with 2 threads under load, ~50 ms with 1). Requests run in parallel instead.
+        torch.set_num_threads(max(1, int(os.environ.get("SCHAKEL_NL_TORCH_THREADS", "1"))))
         self.model = SentenceTransformer(str(model_dir), device="cpu")
         self._lock = threading.Lock()
 

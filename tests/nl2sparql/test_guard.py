@@ -49,3 +49,15 @@ def test_refusal_messages_name_no_graph(guard):
     with pytest.raises(GuardError) as info:
         guard.check(P + "SELECT ?t FROM <https://data.tienen.be/graph/sociaal> WHERE { ?p dct:title ?t }")
     assert "graph/sociaal" not in str(info.value)
+
+
+def test_skeleton_cache_still_checks_every_iri(guard):
+    """A query with the same shape as one checked before (other slot values) skips the parse but
+    not the checks: an unknown IRI in the same position is still refused."""
+    shape = P + 'SELECT ?t WHERE {{ VALUES ?p {{ <{iri}> }} ?p dct:title ?t FILTER(?t != "{text}") }}'
+    first = guard.check(shape.format(iri="https://data.tienen.be/id/product/P0001", text="a"))
+    second = guard.check(shape.format(iri="https://data.tienen.be/id/product/P0002", text='b\\"c'))
+    assert "https://data.tienen.be/id/product/P0002" in second.iris and "P0002" in second.text
+    assert "https://data.tienen.be/id/product/P0001" not in second.iris and first.limit == second.limit
+    with pytest.raises(GuardError):
+        guard.check(shape.format(iri="http://example.org/Secret", text="a"))
