@@ -25,7 +25,7 @@ VARIANTS: dict[str, str] = {
     "idkaart": "identiteitskaart", "identiteitskaartje": "identiteitskaart",
     "e-id": "eid", "paspoort": "reispas", "paspoorten": "reispassen",
     "kostprijs": "kost", "tarief": "kost", "tarieven": "kost", "prijs": "kost", "kosten": "kost", "kostte": "kost",
-    "mkt": "markt", "str": "straat", "stwg": "steenweg", "stw": "steenweg",
+    "straatnamen": "straten", "straatnaam": "straat", "mkt": "markt", "str": "straat", "stwg": "steenweg", "stw": "steenweg",
     "st": "sint", "ste": "sint",
     "gsm": "telefoon", "telefoonnummer": "telefoon", "nr": "nummer",
     "mail": "email", "e-mail": "email", "emailadres": "email", "mailadres": "email",

@@ -26,7 +26,7 @@ from nl2sparql.guard import Guard, GuardError
 from nl2sparql.linker import Linker, Mention
 from nl2sparql.normalise import Normaliser, fold, tokens
 from nl2sparql.questionlog import QuestionLog
-from nl2sparql.retrieve import Embedder, Retriever, question_form
+from nl2sparql.retrieve import Embedder, Retriever, question_form, question_ops
 from nl2sparql.scope import injection, restricted_needs
 from nl2sparql.schema import Schema, load_schema
 from nl2sparql.settings import NlSettings, load_settings
@@ -199,7 +199,7 @@ class Asker:
         normalised = self.normaliser(principal)(question)
         words = normalised.tokens
         mentions = self.linker.link(words, question, principal)
-        mentions = _place(mentions, words)
+        mentions = _negate(_place(mentions, words), words)
         period = find_period(question, today)
         period_words = _period_positions(question, period, words)
         if period_words:
@@ -207,7 +207,8 @@ class Asker:
         flags = _flags(normalised.text)
         kinds = {m.kind for m in mentions} | set(flags) | ({"periode"} if period else set())
         variants = self.retriever.variants(words, mentions, period_words)
-        candidates = self.retriever.rank(variants, kinds, visible, form=question_form(words))
+        candidates = self.retriever.rank(variants, kinds, visible, form=question_form(words),
+                                         ops=question_ops(words))
         request = TranslationRequest(question, normalised, mentions, period, flags, principal, visible, candidates,
                                      today)
         context = {"periode": period.label if period else None}
@@ -390,6 +391,29 @@ def _flags(text: str) -> dict[str, str]:
             flags["gebouwstatus"] = f"https://data.vlaanderen.be/id/concept/gebouwstatus/{code}"
             break
     return flags
+
+
+NEGATABLE = frozenset({"dossierstatus", "meldingstatus", "meldingtype", "dossiertype"})
+NEGATORS = frozenset({"niet", "geen", "behalve", "uitgezonderd", "zonder"})
+NEGATION_STOP = frozenset({"en", "maar", "die", "dat", "wel", "ook"})
+
+
+def _negate(mentions: list[Mention], words: tuple[str, ...]) -> list[Mention]:
+    """A codelist value right after a negation ("niet geweigerd", "gaan niet over sluikstort of
+    zwerfvuil") becomes a `niet_<kind>` mention: templates exclude it instead of selecting it."""
+    out = []
+    for m in mentions:
+        if m.kind in NEGATABLE and m.positions:
+            first = min(m.positions)
+            for back in range(1, 6):
+                i = first - back
+                if i < 0 or words[i] in NEGATION_STOP:
+                    break
+                if words[i] in NEGATORS:
+                    m = Mention("niet_" + m.kind, m.value, m.label, m.score, m.positions, m.extra)
+                    break
+        out.append(m)
+    return out
 
 
 def _place(mentions: list[Mention], words: tuple[str, ...]) -> list[Mention]:

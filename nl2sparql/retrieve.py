@@ -35,6 +35,8 @@ PLACEHOLDER = {
     "meldingtype": "meldingtype", "meldingstatus": "status", "grootheid": "grootheid", "sensortype": "sensortype",
     "steunvorm": "steunvorm", "sociaaldossierstatus": "status", "kanaaltype": "kanaal", "thema": "thema",
     "plaats": "dienst",
+    "niet_dossierstatus": "status", "niet_meldingstatus": "status", "niet_meldingtype": "meldingtype",
+    "niet_dossiertype": "dossiertype",
 }
 # Mentions that say a lot about the intent when present (an example that cannot use them is
 # probably not what was asked).
@@ -48,22 +50,80 @@ NOT_COUNT_CUES = frozenset({"kost", "betaal", "betalen", "betaalt", "euro", "bed
 LIST_CUES = frozenset({"welke", "welk", "wie", "geef", "toon", "lijst", "som", "noem", "opsommen"})
 
 
+GROUP_CUES = frozenset({"per", "elke", "iedere", "verdeling", "opgesplitst", "opsplitsing"})
+
+
 def example_form(example: Example) -> str:
-    """'aggregate' when the example's SELECT computes a figure (count, sum, average, extreme),
-    'list' otherwise."""
-    head = example.sparql.split("WHERE", 1)[0]
-    return "aggregate" if _AGG.search(head) else "list"
+    """'figure' when the example's SELECT computes one figure (a count, sum, average or extreme,
+    or the top group), 'grouped' for a figure per group, 'list' otherwise."""
+    head, _, tail = example.sparql.partition("WHERE")
+    if not _AGG.search(head):
+        return "list"
+    grouped = re.search(r"\bGROUP\s+BY\b", tail, re.I) and not re.search(r"\bLIMIT\s+1\b", tail, re.I)
+    # a grouped query that also returns a label per row is a table; one without is a figure per item
+    return "grouped" if grouped else "figure"
 
 
 def question_form(words: Sequence[str]) -> str | None:
-    """'aggregate' for "hoeveel/aantal" questions (not prices or durations), 'list' for
-    "welke/geef/toon" questions, None when the words do not say."""
+    """'figure' for "hoeveel/aantal" questions (not prices or durations), 'grouped' when they
+    ask per group ("per deelgemeente", "elke dienst"), 'list' for "welke/geef/toon" questions,
+    None when the words do not say."""
     ws = set(words)
     if ws & COUNT_CUES and not ws & NOT_COUNT_CUES:
-        return "aggregate"
+        return "grouped" if ws & GROUP_CUES else "figure"
     if ws & LIST_CUES and not ws & COUNT_CUES:
         return "list"
     return None
+
+
+MAX_CUES = frozenset({"hoogste", "hoogst", "maximum", "maximale", "max", "piek", "piekwaarde", "drukste", "luidste",
+                      "duurste", "duurst"})
+MIN_CUES = frozenset({"laagste", "laagst", "minimum", "minimale", "min", "dieptepunt", "rustigste", "stilste",
+                      "goedkoopste", "goedkoopst"})
+AVG_CUES = frozenset({"gemiddelde", "gemiddeld", "doorsnee"})
+SUM_CUES = frozenset({"totaal", "som", "samen"})
+
+
+def example_ops(example: Example) -> frozenset[str]:
+    """The aggregate operations an example answers with: COUNT/SUM/AVG/MAX/MIN in its SELECT,
+    TOP for ORDER BY DESC ... LIMIT 1, BOTTOM for an ascending one."""
+    head, _, tail = example.sparql.partition("WHERE")
+    ops = {m.upper() for m in re.findall(r"\(\s*(COUNT|SUM|AVG|MAX|MIN)\s*\(", head, re.I)}
+    if re.search(r"\bLIMIT\s+1\b", tail, re.I):
+        ops.add("TOP" if re.search(r"ORDER\s+BY\s+DESC", tail, re.I) else "BOTTOM")
+    return frozenset(ops)
+
+
+def question_ops(words: Sequence[str]) -> frozenset[str]:
+    ws = set(words)
+    ops = set()
+    if ws & MAX_CUES:
+        ops.add("MAX")
+    if ws & MIN_CUES:
+        ops.add("MIN")
+    if ws & AVG_CUES:
+        ops.add("AVG")
+    return frozenset(ops)
+
+
+def ops_fit(wanted: frozenset[str], has: frozenset[str]) -> float:
+    """Superlatives and averages are strong cues: "hoogste" wants a maximum (or the top
+    item), "laagste" a minimum, "gemiddeld" an average; an aggregate example computing
+    something else is a different question."""
+    if not wanted:
+        return 0.0
+    score = 0.0
+    for op in wanted:
+        alternatives = {"MAX": {"MAX", "TOP"}, "MIN": {"MIN", "BOTTOM"}, "AVG": {"AVG"}}[op]
+        if has & alternatives:
+            score += 0.06
+        elif has:
+            score -= 0.04
+    return score
+
+
+FORM_FIT = {("figure", "figure"): 0.05, ("grouped", "grouped"): 0.05, ("list", "list"): 0.05,
+            ("figure", "grouped"): -0.04, ("grouped", "figure"): -0.04}
 
 
 class Embedder:
@@ -118,6 +178,7 @@ class Retriever:
         self.normalise = normaliser or Normaliser()
         self.rows: list[tuple[int, str, tuple[str, ...]]] = []  # (example index, text, words)
         self.forms = [example_form(e) for e in examples]
+        self.ops = [example_ops(e) for e in examples]
         self._cache: dict[str, np.ndarray] = {}
         self._cache_lock = threading.Lock()
         for i, example in enumerate(examples):
@@ -198,7 +259,7 @@ class Retriever:
         return out
 
     def rank(self, variants: dict | str, mention_kinds: set[str], visible_graphs: set[str],
-             top: int = 5, form: str | None = None) -> list[Candidate]:
+             top: int = 5, form: str | None = None, ops: frozenset[str] = frozenset()) -> list[Candidate]:
         if isinstance(variants, str):
             variants = {None: variants}
         keys = list(variants)
@@ -229,7 +290,9 @@ class Retriever:
             score += 0.04 * filled
             if form is not None and in_scope:
                 # "hoeveel" wants a figure, "welke" a listing: a mismatch is a different question
-                score += 0.05 if self.forms[i] == form else -0.07
+                score += FORM_FIT.get((form, self.forms[i]), -0.07)
+            if ops and in_scope:
+                score += ops_fit(ops, self.ops[i])
             unused = {k for k in mention_kinds & TELLING_KINDS if k not in kinds}
             score -= 0.06 * len(unused)
             out.append(Candidate(example, round(score, 4), round(e, 4), round(lex, 4), text, fillable))
