@@ -41,28 +41,22 @@ def _unquote(literal: str) -> str:
     return body.replace('\\"', '"').replace("\\\\", "\\") if "\\" in body else body
 
 
-def _subject(line: str) -> str:
-    token = line[:line.index(" ")]
-    return token[1:-1] if token.startswith("<") else token
-
-
-def _record_roots(lines: list[str]) -> tuple[dict[str, set[str]], dict[str, str]]:
-    """Record ids per root subject, and the root subject of every subject."""
+def _record_roots(lines: list[str]) -> tuple[dict[str, set[str]], list[str]]:
+    """Record ids per root subject, and the root subject of every line (subjects as written
+    in N-Quads, `<iri>` or `_:b`)."""
     records: dict[str, set[str]] = defaultdict(set)
-    for line in lines:
+    subjects = [line[:line.index(" ")] for line in lines]
+    for subject, line in zip(subjects, lines):
         if BRON_RECORD in line:
-            subject, _predicate, rest = line.split(" ", 2)
-            records[subject[1:-1]].add(_unquote(rest[:rest.rindex(" ")]))
+            rest = line.split(" ", 2)[2]
+            records[subject].add(_unquote(rest[:rest.rindex(" ")]))
     root_of: dict[str, str] = {}
-    for line in lines:
-        subject = _subject(line)
-        if subject in root_of:
-            continue
-        candidate = subject
-        while candidate not in records and "/" in candidate[8:]:
+    for subject in set(subjects):
+        candidate = subject[1:-1]
+        while f"<{candidate}>" not in records and "/" in candidate[8:]:
             candidate = candidate.rsplit("/", 1)[0]
-        root_of[subject] = candidate if candidate in records else subject
-    return records, root_of
+        root_of[subject] = f"<{candidate}>" if f"<{candidate}>" in records else subject
+    return records, [root_of[subject] for subject in subjects]
 
 
 def _as_ntriples(lines: list[str]) -> bytes:
@@ -90,11 +84,11 @@ class ShaclGate:
         self._compiled = compile_shapes(self.shapes) if engine == "oxigraph" else None
 
     def check(self, source: str, nquads_lines: list[str]) -> GateResult:
-        records, root_of = _record_roots(nquads_lines)
+        records, roots = _record_roots(nquads_lines)
         results = []
-        for chunk in _chunks_of_whole_records(nquads_lines, root_of):
+        for chunk in _chunks_of_whole_records(nquads_lines, roots):
             results += self._validate_chunk(source, chunk)
-        return _split(source, nquads_lines, records, root_of, results)
+        return _split(source, nquads_lines, records, roots, results)
 
     def _validate_chunk(self, source: str, lines: list[str]) -> list[tuple]:
         if self.engine == "oxigraph":
@@ -117,13 +111,13 @@ class ShaclGate:
         return [_result_tuple(r) for r in validate(data, self.shapes, engine=self.engine).results]
 
 
-def _chunks_of_whole_records(lines: list[str], root_of: dict[str, str]):
+def _chunks_of_whole_records(lines: list[str], roots: list[str]):
     """Both engines slow down as the graph grows (pySHACL steeply, Oxigraph's in-memory store
     mildly: a scale-1 GIS validates twice as fast in 40k-triple pieces), and a record's nodes
     must be validated together, so lines are grouped by record and cut into chunks."""
     by_root: dict[str, list[str]] = defaultdict(list)
-    for line in lines:
-        by_root[root_of[_subject(line)]].append(line)
+    for root, line in zip(roots, lines):
+        by_root[root].append(line)
     chunk: list[str] = []
     for group in by_root.values():
         chunk.extend(group)
@@ -139,26 +133,29 @@ def _result_tuple(result) -> tuple[str, str, str, str, str, str]:
             str(result.value if result.value is not None else ""), result.message, str(result.source_shape or ""))
 
 
-def _split(source: str, lines: list[str], records, root_of, results) -> GateResult:
+def _split(source: str, lines: list[str], records, roots: list[str], results) -> GateResult:
     out = GateResult()
     for subject_records in records.values():
         out.records_seen |= subject_records
+    root_of_focus = {}
+    for root, line in zip(roots, lines):
+        root_of_focus.setdefault(line[:line.index(" ")], root)
     failing_roots: dict[str, list[tuple]] = defaultdict(list)
     for result in results:
         focus, severity = result[0], result[1]
+        written = f"<{focus}>" if ":" in focus else f"_:{focus}"  # blank node ids have no colon
         if severity == "Violation":
-            failing_roots[root_of.get(focus, focus)].append(result)
+            failing_roots[root_of_focus.get(written, written)].append(result)
         elif severity == "Warning":
             out.warnings += 1
 
     def records_of(root: str) -> set[str]:
         # Shared entities (a street, a postcode) belong to no single record.
-        return records.get(root) or {f"{source}/(afgeleid)/{root}"}
+        return records.get(root) or {f"{source}/(afgeleid)/{root.strip('<>')}"}
 
     if failing_roots:
         accepted = []
-        for line in lines:
-            root = root_of[_subject(line)]
+        for root, line in zip(roots, lines):
             if root in failing_roots:
                 # A root with several records (a sensor listed once per quantity) fails as a whole.
                 for record in records_of(root):

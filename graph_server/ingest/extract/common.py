@@ -9,6 +9,7 @@ import re
 import sqlite3
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from pyproj import Transformer
@@ -148,11 +149,15 @@ def polygon_wkts(rings: list) -> tuple[str, str]:
             f"<{L72_CRS_IRI}> POLYGON (" + ", ".join(f"({r})" for r in l72) + ")")
 
 
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=4096)
 def slug(text: str) -> str:
     """IRI-safe key for names (deelgemeenten, codes): ascii, lower case, hyphens."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    if not text.isascii():
+        text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return _NON_SLUG.sub("-", text.lower()).strip("-")
 
 
 def code(value) -> str:
