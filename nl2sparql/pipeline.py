@@ -27,7 +27,7 @@ from nl2sparql.linker import Linker, Mention
 from nl2sparql.normalise import Normaliser, fold, tokens
 from nl2sparql.questionlog import QuestionLog
 from nl2sparql.retrieve import Embedder, Retriever, question_form, question_ops
-from nl2sparql.scope import injection, restricted_needs
+from nl2sparql.scope import asks_future, injection, restricted_needs
 from nl2sparql.schema import Schema, load_schema
 from nl2sparql.settings import NlSettings, load_settings
 from nl2sparql.timeexpr import Period, find_period
@@ -195,6 +195,9 @@ class Asker:
         needs = self._needs(question, principal, visible)
         if needs:
             return self._escalate_needs(question, principal, needs, "scope.lexicon")
+        if asks_future(question):
+            return Answer("not_understood", "Over de toekomst (verwachtingen, plannen voor volgend jaar) heb ik "
+                                            "geen gegevens.", reason="toekomst")
         today = self.today()
         normalised = self.normaliser(principal)(question)
         words = normalised.tokens

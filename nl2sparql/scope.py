@@ -80,6 +80,18 @@ def injection(question: str) -> Injection:
     return Injection(True, None)
 
 
+# --- the future ------------------------------------------------------------------------------
+
+# The graph holds what happened (measurements, records, the catalogue as it is): forecasts and
+# plans for a coming year are not in it, whatever example they resemble.
+FUTURE_RE = re.compile(r"\bvolgend(?:e)?\s+(?:jaar|jaren|maand|maanden|kwartaal|legislatuur)\b|\bverwacht\w*|"
+                       r"\bvoorspel\w*|\bprognose\w*|\bin de toekomst\b")
+
+
+def asks_future(question: str) -> bool:
+    return FUTURE_RE.search(fold(question)) is not None
+
+
 # --- restricted intents -------------------------------------------------------------------------
 
 SOCIAL_STRONG = re.compile(

@@ -104,3 +104,12 @@ def test_injection_without_a_clean_question(question):
 ])
 def test_ordinary_questions_are_no_injection(question):
     assert not injection(question).found
+
+
+def test_future_questions_are_recognised():
+    from nl2sparql.scope import asks_future
+
+    assert asks_future("Hoeveel meldingen verwacht de stad volgend jaar?")
+    assert asks_future("Welke prognose is er voor het verkeer in 2030?")
+    assert not asks_future("Hoeveel meldingen kwamen er vorig jaar binnen?")
+    assert not asks_future("Wanneer is het stadhuis open op maandag?")
