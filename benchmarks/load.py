@@ -39,6 +39,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _report import mib, write_section  # noqa: E402
 from _servers import ROOT, Target, dir_size, live_generation, start_schakel  # noqa: E402
 from sparql import machine_info, percentile  # noqa: E402
 from tienen_queries import POOL_QUERIES, PREFIXES, QUERIES, draw_parameters  # noqa: E402
@@ -158,6 +159,35 @@ def print_summary(s: dict, clients: int, mix: str) -> None:
         print(f"{key:5s} {row['ok']:6d} {row['errors']:7d} {row['p50_ms']:9.1f} {row['p99_ms']:9.1f}")
 
 
+def markdown(info: dict, s: dict, argv: list[str]) -> list[str]:
+    m = info["machine"]
+    server = info.get("server", {})
+    lines = [
+        f"Measured with `.venv/bin/python benchmarks/load.py {' '.join(argv)}` on {info['date'][:10]}: "
+        f"{info['clients']} concurrent clients on loopback for {info['seconds']:g} s, mix `{info['mix']}`, one API key "
+        f"of role `{info['role']}` per client"
+        + (f", rate limit {server['requests_per_minute']}/min per key, max_concurrent_queries "
+           f"{server['max_concurrent_queries']}, query timeout {server['query_timeout_seconds']:g} s" if server else "")
+        + (", after one sequential pass over the mix" if info.get("warmup") else ", on a cold server (no warm-up)") + ".",
+        "",
+        f"Machine: {m['cores']} cores ({m['cpu']}), {m['memory']}; load average {m['load_avg_at_start'][0]:.1f} at "
+        f"start, {info['load_avg_at_end'][0]:.1f} at the end (shared machine; the client runs on it too)."
+        + (f" Store: generation `{info['generation']}`, {mib(info['generation_bytes'])}." if "generation" in info else ""),
+        "",
+        "| requests | answered 200 | errors | throughput (answered/s) | p50 ms | p95 ms | p99 ms | max ms |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {s['requests']:,} | {s['ok']:,} | {s['errors']:,} | {s['throughput_rps']:.1f} | {s['p50_ms']:,.0f} | "
+        f"{s['p95_ms']:,.0f} | {s['p99_ms']:,.0f} | {s['max_ms']:,.0f} |",
+        "",
+    ]
+    if s["errors_by_kind"]:
+        lines.append("Errors by status: " + ", ".join(f"{k}: {v}" for k, v in s["errors_by_kind"].items())
+                     + " (" + "; ".join(f"{k} `{v.strip()}`" for k, v in s["error_examples"].items()) + ").")
+    else:
+        lines.append("No errors.")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--store", type=Path, default=ROOT / "var" / "store")
@@ -176,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-warmup", action="store_true",
                         help="start the clients on a cold server (no sequential pass over the mix first)")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--write", type=Path, default=None, metavar="BENCHMARKS.md",
+                        help="add this run's figures to the '## SPARQL load test' section of this file")
     args = parser.parse_args(argv)
     if not 1 <= args.clients <= MAX_CLIENTS:
         parser.error(f"--clients must be between 1 and {MAX_CLIENTS}")
@@ -223,6 +255,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"info": info, "summary": summary}, indent=2, ensure_ascii=False))
+    if args.write:
+        shown = [a for a in (argv if argv is not None else sys.argv[1:])]
+        write_section(args.write, f"## SPARQL load test ({args.clients} clients, mix {args.mix}"
+                                  f"{', cold server' if args.no_warmup else ''})", markdown(info, summary, shown))
+        print(f"wrote the load-test section of {args.write}")
     return 0
 
 

@@ -34,6 +34,7 @@ import platform
 import random
 import statistics
 import sys
+from collections import Counter
 import tempfile
 import time
 from datetime import datetime, timezone
@@ -45,6 +46,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _report import mib, write_section  # noqa: E402
 from _servers import (  # noqa: E402
     ROOT,
     Target,
@@ -132,7 +134,7 @@ def run_mix(targets: list[Target], rounds: int, warmup: int, seed: int, timeout:
                     mix += elapsed
                     if response.status_code != 200:
                         errors[target.name].append(f"{query.key}: HTTP {response.status_code} "
-                                                   f"{response.text[:200]!r}")
+                                                   f"{response.text[:200].strip()}")
                         continue
                     sizes[target.name][query.key] = result_size(query, response)
                     if measured:
@@ -194,6 +196,64 @@ def print_report(summary: dict, names: list[str], out=sys.stdout) -> None:
                 if n != "schakel":
                     line += f" {row[n]['p50_ms'] / row['schakel']['p50_ms']:9.2f}"
         print(line + f"   {row['title']}", file=out)
+
+
+def markdown(info: dict, summary: dict, mismatches: list, errors: dict, argv: list[str]) -> list[str]:
+    m = info["machine"]
+    names = list(summary["systems"])
+    servers = info.get("servers", {})
+    lines = [
+        f"Measured with `.venv/bin/python benchmarks/sparql.py {' '.join(argv)}` on {info['date'][:10]} "
+        f"({info['rounds']} measured + {info['warmup']} warm-up mixes per system, rotating order, seed {info['seed']}).",
+        "",
+        f"Machine: {m['cores']} cores ({m['cpu']}), {m['memory']}, Python {m['python']}; load average "
+        f"{m['load_avg_at_start'][0]:.1f} at start and {info['load_avg_at_end'][0]:.1f} at the end "
+        "(the machine is shared with other work: compare the systems within this run, not across runs).",
+        "",
+        f"Store: generation `{info['generation']}`, {mib(info['generation_bytes'])} on disk"
+        + (f", {info['nquads']['quads']:,} quads" if "nquads" in info else "") + ". "
+        f"Our endpoint: `schakel serve`, API key of role `{info['role']}` "
+        f"({len(servers.get('schakel', {}).get('graphs', []))} graphs), audit log on, rate limit off. "
+        + (f"Oxigraph: {servers['oxigraph']['version']} `serve-read-only` on a copy of the generation. "
+           if "oxigraph" in servers else "")
+        + (f"Virtuoso: {servers['virtuoso']['version']}, bulk-loaded from the N-Quads dump"
+           + (f" in {servers['virtuoso']['load_seconds']:.0f} s" if servers['virtuoso'].get('load_seconds') else "")
+           + f" ({info['nquads']['wkt_literals_retyped']:,} geo:wktLiteral values retyped: Virtuoso 7 refuses our Lambert 72 WKT and no query of the mix reads geometries). "
+           if "virtuoso" in servers else "")
+        + "Oxigraph and Virtuoso get `default-graph-uri` = the role's graphs with every request, so all "
+        "three evaluate each query over the same dataset.",
+        "",
+        "| system | query mixes per hour | mean mix (s) | errors | schakel ÷ system |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    ours = summary["systems"].get("schakel")
+    for name in names:
+        sys_ = summary["systems"][name]
+        ratio = f"{ours['qmph'] / sys_['qmph']:.2f}x" if ours and name != "schakel" else ""
+        lines.append(f"| {name} | {sys_['qmph']:,.0f} | {sys_['mix_mean_s']:.2f} | {sys_['errors']} | {ratio} |")
+    lines += ["", "Per query, milliseconds (ratio = their p50 ÷ our p50: above 1 we are faster):", ""]
+    head = "| query | for | " + " | ".join(f"{n} p50 | {n} p95" for n in names)
+    sep = "|---|---|" + "---:|---:|" * len(names)
+    others = [n for n in names if n != "schakel"] if "schakel" in names else []
+    head += "".join(f" | {n} ÷ ours" for n in others) + " |"
+    sep += "---:|" * len(others)
+    lines += [head, sep]
+    for key, row in summary["queries"].items():
+        cells = " | ".join(f"{row[n]['p50_ms']:,.1f} | {row[n]['p95_ms']:,.1f}" for n in names)
+        ratios = "".join(f" | {row[n]['p50_ms'] / row['schakel']['p50_ms']:.2f}" for n in others)
+        lines.append(f"| {key} {row['title']} | {row['who']} | {cells}{ratios} |")
+    lines.append("")
+    if mismatches:
+        lines.append(f"Result sizes differed in {len(mismatches)} query runs, e.g. "
+                     + "; ".join(f"{x['query']} {x['sizes']}" for x in mismatches[:3]) + ".")
+    else:
+        lines.append("Result sizes agreed across the systems for every query of every round.")
+    for name, errs in errors.items():
+        if errs:
+            kinds = Counter(e.split(" ", 1)[0].rstrip(":") for e in errs)
+            lines.append(f"{len(errs)} errors of {name} (" + ", ".join(f"{k} {v}x" for k, v in kinds.items())
+                         + f"), e.g. `{errs[0][:200]}`.")
+    return lines
 
 
 # --- where the time goes in our endpoint ------------------------------------------------------
@@ -317,6 +377,8 @@ def main(argv: list[str] | None = None) -> int:
                              "(default: a temporary folder, removed afterwards)")
     parser.add_argument("--timeout", type=float, default=120.0, help="client timeout per request, s")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON here")
+    parser.add_argument("--write", type=Path, default=None, metavar="BENCHMARKS.md",
+                        help="replace the '## SPARQL query mix' section of this file with the figures")
     parser.add_argument("--breakdown", action="store_true",
                         help="only time the stages of our endpoint in-process (no servers)")
     args = parser.parse_args(argv)
@@ -402,6 +464,11 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps({"info": info, "summary": summary, "mismatches": result["mismatches"],
                                          "errors": result["errors"], "pool_sizes": result["pool_sizes"]},
                                         indent=2, ensure_ascii=False))
+    if args.write:
+        shown = [a for a in (argv if argv is not None else sys.argv[1:])]
+        write_section(args.write, "## SPARQL query mix",
+                      markdown(info, summary, result["mismatches"], result["errors"], shown))
+        print(f"wrote the '## SPARQL query mix' section of {args.write}")
     if temp is not None:
         temp.cleanup()
     return 0
