@@ -14,8 +14,9 @@ offline and sends no request anywhere but here:
   this origin only (plus inline styles and data: images, which YASGUI needs), so a
   forgotten remote call fails in the browser instead of leaking a query.
 
-An optional API-key field adds `Authorization: Bearer <key>` to every request of every tab;
-the key is kept in the tab's sessionStorage only, never in YASGUI's persisted state.
+An optional API-key field adds `Authorization: Bearer <key>` to every request of every tab,
+set on the outgoing request itself: the key is kept in the browser tab's sessionStorage only,
+never in YASGUI's persisted tabs or in the links its "share" button makes.
 """
 
 from __future__ import annotations

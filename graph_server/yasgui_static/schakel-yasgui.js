@@ -65,6 +65,26 @@
   // Result tables show prefixed names with the ontology's prefixes.
   Yasgui.Yasr.defaults.prefixes = config.prefixes;
 
+  // The key goes on each request as it leaves, never into YASGUI's request configuration:
+  // that configuration is persisted with the tabs and copied into "share" links (a headers
+  // function there would put the key in the link). YASQE emits "query" with the superagent
+  // request before sending it, so every tab's editor gets this hook when it is created.
+  var initYasqe = Yasgui.Tab.prototype.initYasqe;
+  Yasgui.Tab.prototype.initYasqe = function () {
+    var result = initYasqe.apply(this, arguments);
+    var yasqe = this.getYasqe();
+    if (yasqe && !yasqe.schakelAuthHook) {
+      yasqe.schakelAuthHook = true;
+      yasqe.on("query", function (instance, request) {
+        var key = apiKey();
+        if (key && request && typeof request.set === "function") {
+          request.set("Authorization", "Bearer " + key);
+        }
+      });
+    }
+    return result;
+  };
+
   var yasgui = new Yasgui(document.getElementById("yasgui"), {
     corsProxy: undefined,
     // Tabs and queries are remembered per server, so a moved server never inherits stale endpoints.
@@ -77,11 +97,6 @@
     requestConfig: {
       endpoint: endpoint,
       method: "POST",
-      // A function is evaluated at each request and never persisted with the tabs.
-      headers: function () {
-        var key = apiKey();
-        return key ? { Authorization: "Bearer " + key } : {};
-      },
     },
     yasqe: {
       value: config.exampleQuery,

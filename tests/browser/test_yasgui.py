@@ -152,6 +152,10 @@ def test_api_key_field_widens_the_scope(live):
     assert balie["headers"] == [f"Bearer {live.keys['balie']}"]
     count = int(balie["rows"][0][-1].split('"')[1])
     assert count > 0, balie["rows"]
+    # The key travels on the request only: not in a share link, not in YASGUI's saved tabs.
+    secret = live.keys["balie"].rsplit("_", 1)[1]
+    assert secret not in balie["shareLink"] and "Authorization" not in balie["shareLink"]
+    assert secret not in balie["localStorage"]
     _assert_offline(balie)
 
 

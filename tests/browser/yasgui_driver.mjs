@@ -45,6 +45,9 @@ try {
     trs.map((tr) => Array.from(tr.querySelectorAll("td")).map((td) => td.innerText.trim())));
   out.emptyText = await page.$$eval(".yasr .dataTable tbody td.dataTables_empty", (tds) => tds.map((t) => t.innerText));
   out.resultInfo = await page.$$eval(".yasr_response_chip, .yasr_header", (els) => els.map((e) => e.innerText));
+  // Where the key must never end up: the tab's share link and YASGUI's persisted state.
+  out.shareLink = await page.evaluate(() => window.schakelYasgui.getTab().getShareableLink());
+  out.localStorage = await page.evaluate(() => JSON.stringify(Object.entries(window.localStorage)));
   if (opts.screenshot) {
     await page.screenshot({ path: opts.screenshot, fullPage: true });
   }
