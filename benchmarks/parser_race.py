@@ -1,4 +1,5 @@
-"""Reproduces a finding of the load test: rdflib's SPARQL parser (pyparsing) is not thread-safe
+"""Reproduces a finding of the load test (fixed since: graph_server/sparql_syntax.py parses under a
+lock; tests/server/test_parser_threads.py guards it): rdflib's SPARQL parser (pyparsing) is not thread-safe
 on its first uses, and the scope gate calls it from several evaluation threads at once.
 
     .venv/bin/python benchmarks/parser_race.py          # a few fresh interpreters, 32 threads each

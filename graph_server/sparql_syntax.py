@@ -14,11 +14,12 @@ Two independent readers are used on purpose:
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 
 from pyparsing import ParseException
+from rdflib.plugins.sparql import parser as _rdflib_parser
 from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate
-from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import URIRef, Variable
 
@@ -125,6 +126,23 @@ def _syntax_error(exc: ParseException, text: str) -> SparqlSyntaxError:
     if snippet:
         message = f"{message}, near {snippet[:60]!r}"
     return SparqlSyntaxError(message, exc.lineno, exc.col)
+
+
+# rdflib's SPARQL grammar (pyparsing) is not thread-safe on first use: concurrent first parses
+# can corrupt a shared parse action for good, after which every query fails until restart
+# (benchmarks/parser_race.py reproduces it). Parsing holds the GIL anyway, so one lock costs
+# no throughput. Everything in the project parses SPARQL through these two functions.
+_PARSER_LOCK = threading.Lock()
+
+
+def parseQuery(text: str):
+    with _PARSER_LOCK:
+        return _rdflib_parser.parseQuery(text)
+
+
+def parseUpdate(text: str):
+    with _PARSER_LOCK:
+        return _rdflib_parser.parseUpdate(text)
 
 
 def parse_query(text: str, base_iri: str | None = None) -> ParsedQuery:

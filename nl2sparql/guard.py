@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from pyparsing import ParseException
 from rdflib.paths import Path as RdfPath
 from rdflib.plugins.sparql.algebra import translateQuery
-from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import URIRef
 
-from graph_server.sparql_syntax import ForbiddenFeature, SparqlSyntaxError, parse_query, tokenize
+from graph_server.sparql_syntax import (
+    ForbiddenFeature, SparqlSyntaxError, parse_query, parseQuery, parseUpdate, tokenize,
+)
 from nl2sparql.schema import Schema
 
 MAX_QUERY_CHARS = 20_000
