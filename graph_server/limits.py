@@ -53,8 +53,7 @@ class QueryRunner:
         self._slots = threading.BoundedSemaphore(max_concurrent)
 
     def _start(self, fn: Callable[[Deadline], T], timeout: float) -> tuple[Future, Deadline]:
-        if not self._slots.acquire(timeout=0.05):
-            raise ServerBusy("the server is busy with other queries; try again shortly")
+        """Start `fn` in a worker thread; the caller already holds a slot."""
         deadline = Deadline(timeout)
         future: Future = Future()
 
@@ -71,8 +70,18 @@ class QueryRunner:
         threading.Thread(target=work, name="schakel-query", daemon=True).start()
         return future, deadline
 
+    async def _acquire_slot(self) -> None:
+        """Queue for a slot for up to one query timeout without blocking the event loop (a
+        blocking wait here froze every other request), then give up with 503."""
+        give_up = time.monotonic() + self.timeout_seconds
+        while not self._slots.acquire(blocking=False):
+            if time.monotonic() >= give_up:
+                raise ServerBusy("the server is busy with other queries; try again shortly")
+            await asyncio.sleep(0.005)
+
     async def run(self, fn: Callable[[Deadline], T], timeout: float | None = None) -> T:
         timeout = self.timeout_seconds if timeout is None else timeout
+        await self._acquire_slot()
         future, deadline = self._start(fn, timeout)
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future), timeout + 0.05)
@@ -82,6 +91,8 @@ class QueryRunner:
     def run_sync(self, fn: Callable[[Deadline], T], timeout: float | None = None) -> T:
         """The same for synchronous callers (e.g. /ask handlers running in a threadpool)."""
         timeout = self.timeout_seconds if timeout is None else timeout
+        if not self._slots.acquire(timeout=self.timeout_seconds):
+            raise ServerBusy("the server is busy with other queries; try again shortly")
         future, deadline = self._start(fn, timeout)
         try:
             return future.result(timeout + 0.05)
