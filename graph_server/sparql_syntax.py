@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pyparsing import ParseException
 from rdflib.plugins.sparql import parser as _rdflib_parser
@@ -145,8 +146,11 @@ def parseUpdate(text: str):
         return _rdflib_parser.parseUpdate(text)
 
 
+@lru_cache(maxsize=1024)
 def parse_query(text: str, base_iri: str | None = None) -> ParsedQuery:
-    """Parse a query; raises SparqlSyntaxError, or ForbiddenFeature for SERVICE."""
+    """Parse a query; raises SparqlSyntaxError, or ForbiddenFeature for SERVICE. Cached by
+    text: integrators and the question API repeat the same queries, and rdflib's parse costs
+    10-170 ms (exceptions are not cached, so a refused query is parsed again)."""
     try:
         tree = parseQuery(text)
     except ParseException as exc:
