@@ -10,19 +10,16 @@ import atexit
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import threading
-import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import uvicorn
 
 from graph_server.app import create_app
+from loopback import LoopbackServer
 from graph_server.auth import ApiKeyStore, api_keys_path
 from graph_server.config import Config, load_config
 from graph_server.ingest.pipeline import run_ingest
@@ -69,28 +66,15 @@ def live_site() -> LiveSite:
     keys_store = ApiKeyStore(api_keys_path(config))
     keys = {role: keys_store.create(role, f"browser-{role}")[0] for role in ("balie", "beheerder")}
     store = GraphStore(config.store_path)
-    app = create_app(config, store)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("server did not start")
-        time.sleep(0.02)
+    live = LoopbackServer(create_app(config, store))
 
     def stop() -> None:
-        server.should_exit = True
-        thread.join(10)
+        live.stop()
         store.close()
         shutil.rmtree(root, ignore_errors=True)
 
     atexit.register(stop)
-    return LiveSite(f"http://127.0.0.1:{port}", root, config, store, keys)
+    return LiveSite(live.url, root, config, store, keys)
 
 
 def drive(**options) -> dict:

@@ -16,19 +16,16 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import uvicorn
 
 from graph_server.app import create_app
+from loopback import LoopbackServer
 from graph_server.auth import ApiKeyStore
 from graph_server.config import load_config
 from graph_server.ingest.pipeline import run_ingest
@@ -90,24 +87,11 @@ def live(tmp_path_factory) -> LiveServer:
     keys_store = ApiKeyStore(root / "var" / "api_keys.toml")
     keys = {role: keys_store.create(role, f"browser-{role}")[0] for role in ("balie",)}
     store = GraphStore(config.store_path)
-    app = create_app(config, store)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("server did not start")
-        time.sleep(0.02)
+    live = LoopbackServer(create_app(config, store))
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", keys)
+        yield LiveServer(live.url, keys)
     finally:
-        server.should_exit = True
-        thread.join(10)
+        live.stop()
         store.close()
 
 

@@ -5,8 +5,6 @@ RSA and EC keys, and a real uvicorn server on a random loopback port."""
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,11 +12,10 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
-import uvicorn
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from graph_server.app import create_app
+from loopback import LoopbackServer
 from graph_server.auth import ApiKeyStore
 from graph_server.config import Config, load_config
 from graph_server.store import GraphStore
@@ -158,8 +155,7 @@ class Server:
     store: GraphStore
     keys: dict[str, str] = field(default_factory=dict)  # role -> API key
     oidc: OidcIssuer | None = None
-    _server: uvicorn.Server | None = None
-    _thread: threading.Thread | None = None
+    live: LoopbackServer | None = None
 
     def client(self, role: str | None = None, **kwargs) -> httpx.Client:
         headers = kwargs.pop("headers", {})
@@ -168,10 +164,8 @@ class Server:
         return httpx.Client(base_url=self.url, headers=headers, timeout=kwargs.pop("timeout", 30), **kwargs)
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(10)
+        if self.live is not None:
+            self.live.stop()
         self.store.close()
 
 
@@ -189,20 +183,8 @@ def start_server(root: Path, oidc_issuer: OidcIssuer, *, fill: bool = True, inte
     keys = {role: keys_store.create(role, f"test-{role}")[0] for role in ROLE_GRAPHS}
     keys["integrator-plus"] = keys_store.create("integrator", "test-integrator-plus",
                                                 integrator_graphs or ["catalogus", "meldingen"])[0]
-    app = create_app(config, store)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("test server did not start")
-        time.sleep(0.02)
-    return Server(f"http://127.0.0.1:{port}", config, store, keys, oidc_issuer, server, thread)
+    live = LoopbackServer(create_app(config, store))
+    return Server(live.url, config, store, keys, oidc_issuer, live)
 
 
 @pytest.fixture(scope="module")
