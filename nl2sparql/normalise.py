@@ -41,6 +41,11 @@ VARIANTS: dict[str, str] = {
     "za": "zaterdag",
 }
 
+# Multi-word negations that mean one positive property ("niet gratis" is "betalend").
+PHRASES: dict[tuple[str, ...], str] = {
+    ("niet", "gratis"): "betalend", ("niet", "kosteloos"): "betalend", ("niet", "kostenloos"): "betalend",
+}
+
 # Words never "corrected" into something else (short function words, slot cues).
 STOPWORDS = frozenset("""
 de het een en of van voor in op aan te met bij naar om uit is zijn was waren wordt worden word
@@ -76,6 +81,21 @@ class Normalised:
     corrections: tuple[tuple[str, str], ...] = ()
 
 
+def _phrases(words: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for span, replacement in PHRASES.items():
+            if tuple(words[i:i + len(span)]) == span:
+                out.extend(replacement.split())
+                i += len(span)
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
 class Normaliser:
     """Applies the variants table and repairs typos against a known vocabulary."""
 
@@ -107,4 +127,5 @@ class Normaliser:
                 if repaired != word:
                     corrections.append((word, repaired))
                 words.append(repaired)
+        words = _phrases(words)
         return Normalised(text, " ".join(words), tuple(words), tuple(corrections))
