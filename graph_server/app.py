@@ -17,12 +17,13 @@ from graph_server.audit import AuditLog
 from graph_server.auth import Authenticator
 from graph_server.config import Config
 from graph_server.limits import QueryRunner, RateLimiter
+from graph_server.ask_api import ask_router
 from graph_server.scopes import ScopeGate
 from graph_server.sparql.graph_store import graph_store_router
 from graph_server.sparql.http import HttpError, ServerContext, log, text_response
 from graph_server.sparql.protocol import sparql_router
-from graph_server.store import GraphStore
 from graph_server.maintainer_api import maintainer_router
+from graph_server.store import GraphStore
 from graph_server.web import web_router
 from graph_server.yasgui import yasgui_router
 
@@ -77,8 +78,10 @@ def create_app(config: Config, store: GraphStore, *, context: ServerContext | No
 
     app.include_router(sparql_router(ctx))
     app.include_router(graph_store_router(ctx))
-    app.include_router(__import__("graph_server.ask_api", fromlist=["ask_router"]).ask_router(ctx))
+    ask = ask_router(ctx)
+    app.include_router(ask)
     app.include_router(yasgui_router())
     app.include_router(maintainer_router(ctx))
-    app.include_router(web_router(ctx))
+    # The counter page asks through the same Asker as /ask: one embedding model per process.
+    app.include_router(web_router(ctx, asker=ask.ask_service.asker))
     return app

@@ -77,14 +77,17 @@ class AskBackend:
     """The counter page's Asker: built once, on first use or ahead of time with `warm_up` (the
     embedding model takes a while to load, so opening the counter page starts it)."""
 
-    def __init__(self, config, gate):
+    def __init__(self, config, gate, shared_asker=None):
         self.config = config
         self.gate = gate
+        self._shared_asker = shared_asker
         self._asker = None
         self._lock = threading.Lock()
         self._warming: threading.Thread | None = None
 
     def asker(self):
+        if self._shared_asker is not None:
+            return self._shared_asker()
         with self._lock:
             if self._asker is None:
                 try:
@@ -95,7 +98,7 @@ class AskBackend:
             return self._asker
 
     def warm_up(self) -> None:
-        if self._asker is not None or (self._warming is not None and self._warming.is_alive()):
+        if (self._shared_asker is None and self._asker is not None) or (self._warming is not None and self._warming.is_alive()):
             return
 
         def load() -> None:

@@ -91,11 +91,12 @@ def _default_escalation_unit(config) -> str | None:
         return None
 
 
-def web_router(ctx: ServerContext, *, settings: WebSettings | None = None) -> APIRouter:
+def web_router(ctx: ServerContext, *, settings: WebSettings | None = None, asker=None) -> APIRouter:
+    """`asker`: a callable returning the app's shared Asker (built lazily by /ask)."""
     settings = settings or load_web_settings(ctx.config)
     sessions = SessionManager(ctx.config, ctx.authenticator.keys, settings.secret, settings.session_seconds)
     lookups = Lookups(ctx.config, ctx.gate)
-    backend = AskBackend(ctx.config, ctx.gate)
+    backend = AskBackend(ctx.config, ctx.gate, shared_asker=asker)
     default_unit = _default_escalation_unit(ctx.config)
     env = _environment()
     router = APIRouter(include_in_schema=False)
