@@ -136,3 +136,15 @@ def test_pseudonyms_are_stable_for_one_secret_and_change_with_another(sources, c
 
 def test_dirt_report_is_honest_about_duplicates(dirt):
     assert dirt["sources"]["crm"].get("duplicate_person"), json.dumps(dirt["rates"])
+
+
+def test_ingest_into_a_store_in_use_says_so(workspace, capsys):
+    sources, store_root = workspace
+    holder = GraphStore(store_root)  # as a running `schakel serve` holds it
+    try:
+        code = main(["ingest", "--sources", str(sources), "--store", str(store_root), "--only", "sociaal", "--no-progress"])
+    finally:
+        holder.close()
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "in use by another process" in err and "Traceback" not in err
