@@ -39,6 +39,11 @@ VARIANTS: dict[str, str] = {
     "woensdags": "woensdag", "donderdags": "donderdag", "vrijdags": "vrijdag",
     "ma": "maandag", "di": "dinsdag", "wo": "woensdag", "do": "donderdag", "vr": "vrijdag",
     "za": "zaterdag",
+    # verb forms and compounds people use for a product whose keyword is another form
+    "verhuis": "verhuizen", "verhuist": "verhuizen", "verhuisd": "verhuizen", "verhuizing": "verhuizen",
+    "trouw": "trouwen", "trouwt": "trouwen", "trouwde": "trouwen",
+    "huisvuilzak": "huisvuil zakken", "huisvuilzakken": "huisvuil zakken", "vuilniszakken": "huisvuil zakken",
+    "vuilniszak": "huisvuil zakken",
 }
 
 # Multi-word negations that mean one positive property ("niet gratis" is "betalend").
