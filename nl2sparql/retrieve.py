@@ -77,9 +77,11 @@ def question_form(words: Sequence[str]) -> str | None:
 
 
 MAX_CUES = frozenset({"hoogste", "hoogst", "maximum", "maximale", "max", "piek", "piekwaarde", "drukste", "luidste",
-                      "duurste", "duurst"})
+                      "duurste", "duurst", "duurder", "luider", "drukker", "langst"})
+# "het laatst" is a superlative only about closing times ("de laatst gemeten waarde" is not)
+CLOSING_CUES = frozenset({"sluit", "sluiten", "dicht", "open", "geopend"})
 MIN_CUES = frozenset({"laagste", "laagst", "minimum", "minimale", "min", "dieptepunt", "rustigste", "stilste",
-                      "goedkoopste", "goedkoopst"})
+                      "goedkoopste", "goedkoopst", "goedkoper", "stiller", "rustiger"})
 AVG_CUES = frozenset({"gemiddelde", "gemiddeld", "doorsnee"})
 SUM_CUES = frozenset({"totaal", "som", "samen"})
 
@@ -97,7 +99,7 @@ def example_ops(example: Example) -> frozenset[str]:
 def question_ops(words: Sequence[str]) -> frozenset[str]:
     ws = set(words)
     ops = set()
-    if ws & MAX_CUES:
+    if ws & MAX_CUES or ("laatst" in ws and ws & CLOSING_CUES):
         ops.add("MAX")
     if ws & MIN_CUES:
         ops.add("MIN")
