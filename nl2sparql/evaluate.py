@@ -721,18 +721,22 @@ def evaluate(config, sources: Path | str, store: Path | str | None = None, *, ro
     visible = visible_graphs_for(config, role_list)
     principals = {r: principal_for_role(config, r) for r in role_list}
 
+    import tempfile
+
     results: list[PairResult] = []
     for mode in modes:
-        asker = asker_factory(mode) if asker_factory else build_asker(config, store, llm=(mode == "llm"), today=today)
-        ask_kwargs = {}
-        if "today" in inspect.signature(asker.ask).parameters:
-            ask_kwargs["today"] = today
+        with tempfile.TemporaryDirectory(prefix="schakel-eval-") as scratch:  # escalation records of this run
+            asker = asker_factory(mode) if asker_factory else build_asker(config, store, llm=(mode == "llm"),
+                                                                          today=today, scratch=scratch)
+            ask_kwargs = {}
+            if "today" in inspect.signature(asker.ask).parameters:
+                ask_kwargs["today"] = today
 
-        def ask(text, role, _asker=asker):
-            return _asker.ask(text, principals[role], **ask_kwargs)
+            def ask(text, role, _asker=asker):
+                return _asker.ask(text, principals[role], **ask_kwargs)
 
-        results += run_questions(instances, ask, roles=role_list, mode=mode, leak_index=leak_index,
-                                 visible_graphs=visible, warmup=warmup, progress=progress)
+            results += run_questions(instances, ask, roles=role_list, mode=mode, leak_index=leak_index,
+                                     visible_graphs=visible, warmup=warmup, progress=progress)
     skipped = [{"id": i.id, "error": i.error} for i in instances if i.error]
     return {
         "meta": {"sources": str(sources), "store": str(store) if store else None, "today": today.isoformat(),
