@@ -15,7 +15,7 @@ from pathlib import Path
 from pyproj import Transformer
 
 from graph_server.ingest.link import AddressMatch, AddressRegister, Pseudonymiser
-from graph_server.ingest.records import SourceError
+from graph_server.ingest.records import Extract, RejectedRecord, SourceError
 
 LAMBERT72 = "EPSG:31370"
 L72_CRS_IRI = "http://www.opengis.net/def/crs/EPSG/0/31370"
@@ -73,6 +73,21 @@ def read_json(path: Path):
         raise SourceError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     except OSError as exc:
         raise SourceError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def json_records(path: Path, key: str, out: Extract):
+    """The records of a JSON export `{key: [...]}` that have an `id`, with their index; the
+    others are rejected with a pointer to their position. Every record is counted as read."""
+    data = read_json(path)
+    if not isinstance(data, dict) or not isinstance(data.get(key), list):
+        raise SourceError(f"{path}: expected an object with a {key!r} list")
+    for index, item in enumerate(data[key]):
+        out.records_read += 1
+        if not isinstance(item, dict) or not item.get("id"):
+            out.rejected.append(RejectedRecord(out.source, f"{out.source}/#{index}",
+                                               f"{path.name}: record {index} has no id"))
+            continue
+        yield item
 
 
 def read_csv(path: Path, expected_header: list[str]):

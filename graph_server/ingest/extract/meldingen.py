@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graph_server.ingest.extract.common import ExtractContext, code, point_wkt, read_json
-from graph_server.ingest.records import Extract, RejectedRecord, SourceError
+from graph_server.ingest.extract.common import ExtractContext, code, point_wkt, json_records
+from graph_server.ingest.records import Extract
 
 
 def extract(folder: Path, ctx: ExtractContext) -> Extract:
-    path = folder / "meldingen.json"
-    data = read_json(path)
-    if not isinstance(data, dict) or not isinstance(data.get("meldingen"), list):
-        raise SourceError(f"{path}: expected an object with a 'meldingen' list")
     out = Extract("meldingen")
-    for index, item in enumerate(data["meldingen"]):
-        out.records_read += 1
-        if not isinstance(item, dict) or not item.get("id"):
-            out.rejected.append(RejectedRecord("meldingen", f"meldingen/#{index}", f"meldingen.json: record {index} has no id"))
-            continue
+    for item in json_records(folder / "meldingen.json", "meldingen", out):
         record = f"meldingen/melding/{item['id']}"
         melder = item.get("melder") if isinstance(item.get("melder"), dict) else {}
         location = item.get("locatie") if isinstance(item.get("locatie"), dict) else {}

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graph_server.ingest.extract.common import ExtractContext, code, read_json
-from graph_server.ingest.records import Extract, RejectedRecord, SourceError
+from graph_server.ingest.extract.common import ExtractContext, code, json_records
+from graph_server.ingest.records import Extract
 
 
 def extract(folder: Path, ctx: ExtractContext | None) -> Extract:
-    path = folder / "producten.json"
-    data = read_json(path)
-    if not isinstance(data, dict) or not isinstance(data.get("producten"), list):
-        raise SourceError(f"{path}: expected an object with a 'producten' list")
     out = Extract("productcatalogus")
-    for index, item in enumerate(data["producten"]):
-        out.records_read += 1
-        if not isinstance(item, dict) or not item.get("id"):
-            out.rejected.append(RejectedRecord("productcatalogus", f"productcatalogus/#{index}", f"producten.json: record {index} has no id"))
-            continue
+    for item in json_records(folder / "producten.json", "producten", out):
         pid = str(item["id"])
         days = item.get("doorlooptijd_dagen")
         out.table("product").append({
