@@ -82,6 +82,8 @@ MAX_CUES = frozenset({"hoogste", "hoogst", "maximum", "maximale", "max", "piek",
 CLOSING_CUES = frozenset({"sluit", "sluiten", "dicht", "open", "geopend"})
 MIN_CUES = frozenset({"laagste", "laagst", "minimum", "minimale", "min", "dieptepunt", "rustigste", "stilste",
                       "goedkoopste", "goedkoopst", "goedkoper", "stiller", "rustiger"})
+RECORD_NOUNS = {"melding": "melding", "meldingen": "melding", "dossier": "dossier", "dossiers": "dossier"}
+RANK_CUES = frozenset({"meeste", "minste", "meest", "minst", "vaakst", "zelden", "langst", "laatst", "eerst"})
 AVG_CUES = frozenset({"gemiddelde", "gemiddeld", "doorsnee"})
 SUM_CUES = frozenset({"totaal", "som", "samen"})
 
@@ -93,6 +95,11 @@ def example_ops(example: Example) -> frozenset[str]:
     ops = {m.upper() for m in re.findall(r"\(\s*(COUNT|SUM|AVG|MAX|MIN)\s*\(", head, re.I)}
     if re.search(r"\bLIMIT\s+1\b", tail, re.I):
         ops.add("TOP" if re.search(r"ORDER\s+BY\s+DESC", tail, re.I) else "BOTTOM")
+    # the kind of record it is about: a question naming meldingen is not about dossiers
+    if "meldingen" in example.graphs:
+        ops.add("REC:melding")
+    if "dossiers" in example.graphs or "sociaal" in example.graphs:
+        ops.add("REC:dossier")
     return frozenset(ops)
 
 
@@ -105,6 +112,12 @@ def question_ops(words: Sequence[str]) -> frozenset[str]:
         ops.add("MIN")
     if ws & AVG_CUES:
         ops.add("AVG")
+    records = {RECORD_NOUNS[w] for w in ws if w in RECORD_NOUNS}
+    if ws & COUNT_CUES and not ops and not ws & RANK_CUES:
+        # a plain "hoeveel": not the top group of a ranking
+        ops.add("PLAIN")
+    if len(records) == 1:
+        ops.add(f"REC:{records.pop()}")
     return frozenset(ops)
 
 
@@ -115,6 +128,14 @@ def ops_fit(wanted: frozenset[str], has: frozenset[str]) -> float:
     if not wanted:
         return 0.0
     score = 0.0
+    records = {op for op in wanted if op.startswith("REC:")}
+    wanted = wanted - records
+    rec_has = {op for op in has if op.startswith("REC:")}
+    has = has - rec_has
+    if records and rec_has and not records & rec_has:
+        score -= 0.08
+    if "PLAIN" in wanted:
+        return score - (0.12 if has & {"TOP", "BOTTOM"} else 0.0)
     for op in wanted:
         alternatives = {"MAX": {"MAX", "TOP"}, "MIN": {"MIN", "BOTTOM"}, "AVG": {"AVG"}}[op]
         if has & alternatives:
