@@ -46,6 +46,12 @@ VARIANTS: dict[str, str] = {
     "vuilniszak": "huisvuil zakken",
 }
 
+# "het weekend" is both weekend days; "zaterdagvoormiddag" is the day and a part of it
+VARIANTS.update({"weekend": "zaterdag zondag", "weekends": "zaterdag zondag", "weekenddagen": "zaterdag zondag"})
+VARIANTS.update({f"{day}{part}": f"{day} {part}"
+                 for day in ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+                 for part in ("voormiddag", "namiddag", "middag", "avond", "ochtend", "morgen", "nacht")})
+
 # Multi-word negations that mean one positive property ("niet gratis" is "betalend").
 PHRASES: dict[tuple[str, ...], str] = {
     ("niet", "gratis"): "betalend", ("niet", "kosteloos"): "betalend", ("niet", "kostenloos"): "betalend",
