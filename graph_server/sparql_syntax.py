@@ -175,7 +175,9 @@ def parse_query(text: str, base_iri: str | None = None) -> ParsedQuery:
     return ParsedQuery(text, _FORMS.get(algebra.name, "SELECT"), tuple(from_graphs), tuple(named))
 
 
-def _contains(node, name: str) -> bool:
+def walk_algebra(node):
+    """Every node of an rdflib algebra or parse tree once, without recursion (deep queries
+    exceed Python's recursion limit)."""
     stack = [node]
     seen: set[int] = set()
     while stack:
@@ -183,15 +185,15 @@ def _contains(node, name: str) -> bool:
         if id(item) in seen:
             continue
         seen.add(id(item))
-        if isinstance(item, CompValue):
-            if item.name == name:
-                return True
+        yield item
+        if isinstance(item, (CompValue, dict)):
             stack.extend(item.values())
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple, set)):
+        elif isinstance(item, (list, tuple, set, frozenset)):
             stack.extend(item)
-    return False
+
+
+def _contains(node, name: str) -> bool:
+    return any(isinstance(item, CompValue) and item.name == name for item in walk_algebra(node))
 
 
 # --- updates ------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import URIRef
 
 from graph_server.sparql_syntax import (
-    ForbiddenFeature, SparqlSyntaxError, parse_query, parseQuery, parseUpdate, tokenize,
+    ForbiddenFeature, SparqlSyntaxError, parse_query, parseQuery, parseUpdate, tokenize, walk_algebra,
 )
 from nl2sparql.schema import Schema
 
@@ -40,26 +40,15 @@ class GuardedQuery:
 
 
 def _walk_iris(node, iris: set[str], predicates: set[str]) -> None:
-    stack = [node]
-    seen: set[int] = set()
-    while stack:
-        item = stack.pop()
-        if id(item) in seen:
-            continue
-        seen.add(id(item))
+    for item in walk_algebra(node):
         if isinstance(item, URIRef):
             iris.add(str(item))
         elif isinstance(item, CompValue):
-            if item.name in ("BGP",) and "triples" in item:
-                for s, p, o in item["triples"]:
+            if item.name == "BGP" and "triples" in item:
+                for _s, p, _o in item["triples"]:
                     _predicate_iris(p, predicates)
-            stack.extend(item.values())
         elif isinstance(item, RdfPath):
             _predicate_iris(item, predicates)
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple, set, frozenset)):
-            stack.extend(item)
 
 
 def _predicate_iris(p, predicates: set[str]) -> None:
