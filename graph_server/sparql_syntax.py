@@ -146,22 +146,27 @@ def parseUpdate(text: str):
         return _rdflib_parser.parseUpdate(text)
 
 
+def _parse_and_translate(parse, translate, text: str, base_iri: str | None):
+    """Parse, refuse SERVICE/LOAD, translate to algebra; every failure is a SparqlSyntaxError."""
+    try:
+        tree = parse(text)
+    except ParseException as exc:
+        raise _syntax_error(exc, text) from None
+    refuse_remote_calls(text)
+    try:
+        return translate(tree, base=base_iri)
+    except ParseException as exc:
+        raise _syntax_error(exc, text) from None
+    except Exception as exc:  # rdflib raises plain Exceptions for semantic errors
+        raise SparqlSyntaxError(str(exc) or type(exc).__name__) from None
+
+
 @lru_cache(maxsize=1024)
 def parse_query(text: str, base_iri: str | None = None) -> ParsedQuery:
     """Parse a query; raises SparqlSyntaxError, or ForbiddenFeature for SERVICE. Cached by
     text: integrators and the question API repeat the same queries, and rdflib's parse costs
     10-170 ms (exceptions are not cached, so a refused query is parsed again)."""
-    try:
-        tree = parseQuery(text)
-    except ParseException as exc:
-        raise _syntax_error(exc, text) from None
-    refuse_remote_calls(text)
-    try:
-        query = translateQuery(tree, base=base_iri)
-    except ParseException as exc:
-        raise _syntax_error(exc, text) from None
-    except Exception as exc:  # rdflib raises plain Exceptions for semantic errors
-        raise SparqlSyntaxError(str(exc) or type(exc).__name__) from None
+    query = _parse_and_translate(parseQuery, translateQuery, text, base_iri)
     algebra = query.algebra
     if _contains(algebra, "ServiceGraphPattern"):
         raise ForbiddenFeature("SERVICE (federated query) is not allowed on this endpoint")
@@ -259,17 +264,7 @@ def _split_operations(text: str) -> list[tuple[int, int, list[Token]]]:
 
 def parse_update(text: str, base_iri: str | None = None) -> list[UpdateOperation]:
     """Parse an update request into operations with the graphs each reads and writes."""
-    try:
-        tree = parseUpdate(text)
-    except ParseException as exc:
-        raise _syntax_error(exc, text) from None
-    refuse_remote_calls(text)
-    try:
-        update = translateUpdate(tree, base=base_iri)
-    except ParseException as exc:
-        raise _syntax_error(exc, text) from None
-    except Exception as exc:
-        raise SparqlSyntaxError(str(exc) or type(exc).__name__) from None
+    update = _parse_and_translate(parseUpdate, translateUpdate, text, base_iri)
     algebra = update if isinstance(update, list) else update.algebra
     spans = _split_operations(text)
     if len(spans) != len(algebra):

@@ -18,6 +18,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 
+import pytest
+
 from graph_server.app import create_app
 from loopback import LoopbackServer
 from graph_server.auth import ApiKeyStore, api_keys_path
@@ -34,6 +36,17 @@ CHROMIUM = Path(os.environ.get("SCHAKEL_CHROMIUM", "/usr/bin/chromium"))
 SCALE = 0.03
 SEED = 7
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def require_browser_tools() -> None:
+    """Skip when the browser tools are missing on a user's machine; fail in CI, where
+    `make test` installs them."""
+    missing = missing_tools()
+    if missing:
+        message = f"browser tools missing: {', '.join(missing)} (run `make test`, or scripts/setup-browser.sh and npm ci)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
 
 
 def missing_tools() -> list[str]:

@@ -11,10 +11,9 @@ Run alone: `.venv/bin/python -m pytest -m browser tests/browser/test_counter_pag
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
-from counter_live import ARTEFACTS, assert_clean, drive, live_site, missing_tools
+from counter_live import ARTEFACTS, assert_clean, drive, live_site, require_browser_tools
 
 from graph_server.scopes import principal_for_role
 from graph_server.web.lookups import PREFIXES
@@ -27,12 +26,7 @@ OUT_OF_SCOPE = "Welke leefloondossiers heeft de sociale dienst lopen?"
 
 @pytest.fixture(scope="module", autouse=True)
 def _browser_tools():
-    missing = missing_tools()
-    if missing:
-        message = f"browser tools missing: {', '.join(missing)} (run `make test`, or scripts/setup-browser.sh and npm ci)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require_browser_tools()
 
 
 @pytest.fixture(scope="module")

@@ -10,13 +10,12 @@ Run alone: `.venv/bin/python -m pytest -m browser tests/browser/test_dashboard.p
 from __future__ import annotations
 
 import json
-import os
 import re
 from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
-from counter_live import ARTEFACTS, assert_clean, drive, live_site, missing_tools
+from counter_live import ARTEFACTS, assert_clean, drive, live_site, require_browser_tools
 
 pytestmark = pytest.mark.browser
 
@@ -27,12 +26,7 @@ CHARTS = {"eerstelijnsantwoord", "vragen-per-uitkomst", "escalaties-per-reden", 
 
 @pytest.fixture(scope="module", autouse=True)
 def _browser_tools():
-    missing = missing_tools()
-    if missing:
-        message = f"browser tools missing: {', '.join(missing)} (run `make test`, or scripts/setup-browser.sh and npm ci)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require_browser_tools()
 
 
 def _history(now: datetime) -> list[dict]:
