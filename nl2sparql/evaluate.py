@@ -698,7 +698,8 @@ def catalogue_clashes(pkg, data, instances) -> list:
 
 def evaluate(config, sources: Path | str, store: Path | str | None = None, *, roles: Iterable[str] | None = None,
              categories: Iterable[str] | None = None, modes: Iterable[str] = ("embedded",), today: date | None = None,
-             questions_file: Path | str | None = None, limit: int | None = None, warmup: int = 3,
+             questions_file: Path | str | None = None, limit: int | None = None, per_category: int | None = None,
+             warmup: int = 3,
              asker_factory: Callable[[str], Any] | None = None, progress=None) -> dict:
     """Instantiate, ask and score. Returns {"summary", "results", "meta"}; `asker_factory(mode)`
     replaces the real pipeline (tests)."""
@@ -710,6 +711,14 @@ def evaluate(config, sources: Path | str, store: Path | str | None = None, *, ro
     if categories:
         wanted = set(categories)
         questions = [q for q in questions if q.category in wanted]
+    if per_category:
+        taken: dict[str, int] = {}
+        picked = []
+        for q in questions:
+            if taken.get(q.category, 0) < per_category:
+                taken[q.category] = taken.get(q.category, 0) + 1
+                picked.append(q)
+        questions = picked
     if limit:
         questions = questions[:limit]
     data = pkg.SourceData(sources)

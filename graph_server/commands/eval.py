@@ -30,6 +30,8 @@ def register(subparsers) -> None:
     p.add_argument("--today", type=date.fromisoformat, help="the date relative expressions refer to (default 2026-11-29)")
     p.add_argument("--questions", type=Path, help="question file (default: examples/questions/questions.yaml)")
     p.add_argument("--limit", type=int, help="only the first N questions (smoke test)")
+    p.add_argument("--per-category", type=int, metavar="N",
+                   help="only the first N questions of every category (a balanced sample for slow LLM runs)")
     p.add_argument("--warmup", type=int, default=3, help="questions asked once before timing (default 3)")
     p.add_argument("--out", type=Path, default=Path("eval-report.json"), help="JSON report (default eval-report.json)")
     p.add_argument("--show-failures", type=int, default=0, metavar="N", help="print the first N wrong answers")
@@ -74,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"\r  {n}/{total}", end="" if n < total else "\n", file=sys.stderr, flush=True)
 
     report = evaluate(config, args.sources, store, roles=roles, categories=args.category, modes=modes,
-                      today=args.today, questions_file=args.questions, limit=args.limit, warmup=args.warmup,
+                      today=args.today, questions_file=args.questions, limit=args.limit,
+                      per_category=args.per_category, warmup=args.warmup,
                       progress=progress)
     print(format_table(report["summary"]))
     skipped = report["meta"]["skipped_questions"]
