@@ -30,7 +30,7 @@ Matching rules (documented here because the numbers depend on them):
   ("NO2 (stikstofdioxide)") also matches without it;
 * a question may list other acceptable statuses (`accept` in questions.yaml, e.g. an injection
   attempt may be refused instead of escalated); an expected-answered question whose gold is
-  empty accepts not_understood ("I find nothing") as the right answer;
+  empty or a count of 0 accepts not_understood ("I find nothing") as the right answer;
 * precision = matching rows / rows, recall = gold items found / gold items (one_of: 1 when any
   item is found); without rows the answer text is searched instead (recall only, precision = recall).
 """
@@ -474,6 +474,13 @@ class PairResult:
 AskFn = Callable[[str, str], Any]  # (question, role) -> Answer
 
 
+def _nothing(gold) -> bool:
+    """Gold answers for which "I find nothing" is right: an empty set or a count of 0."""
+    if gold is None:
+        return False
+    return gold.kind == "empty" or (getattr(gold, "count", False) and gold.items[0][0].alternatives[0] == 0)
+
+
 def run_questions(instances, ask: AskFn, *, roles: Iterable[str] | None = None, mode: str = "embedded",
                   leak_index: LeakIndex | None = None, visible_graphs: dict[str, set[str] | None] | None = None,
                   warmup: int = 3, progress: Callable[[int, int], None] | None = None) -> list[PairResult]:
@@ -491,7 +498,7 @@ def run_questions(instances, ask: AskFn, *, roles: Iterable[str] | None = None, 
     for n, (inst, role) in enumerate(pairs, start=1):
         q = inst.question
         accepted = list(getattr(q, "accept", ()) or ())
-        if q.expect == "answered" and inst.gold is not None and inst.gold.kind == "empty":
+        if q.expect == "answered" and _nothing(inst.gold):
             accepted.append("not_understood")
         result = PairResult(q.id, q.category, role, mode, inst.text, q.expect, status="skipped", accepted=accepted)
         if inst.error:
@@ -516,7 +523,7 @@ def run_questions(instances, ask: AskFn, *, roles: Iterable[str] | None = None, 
         result.escalation = _jsonable(answer_field(answer, "escalation"))
         if inst.gold is not None and q.expect == "answered":
             result.gold = inst.gold.to_json()
-            if result.status in accepted and inst.gold.kind != "empty":
+            if result.status in accepted and not _nothing(inst.gold):
                 pass  # an accepted refusal: not graded on the answer
             elif result.status in accepted:
                 result.exact, result.precision, result.recall, result.f1, result.via = True, 1.0, 1.0, 1.0, "none"

@@ -217,6 +217,7 @@ def test_escalation_precision_recall_and_summary(pkg, data):
     assert cats["address"]["exact_accuracy"] == pytest.approx(
         sum(1 for r in results if r.category == "address" and r.gold and r.gold["kind"] == "empty")
         / sum(1 for r in results if r.category == "address" and r.exact is not None))
+    assert all(r.exact is False for r in results if r.category == "address" and r.gold and r.gold["kind"] != "empty")
     os_pairs = [r for r in results if r.category == "out_of_scope"]
     os_escalated = sum(1 for r in os_pairs if r.id != "OS-001")
     ad001 = sum(1 for r in results if r.id == "AD-001")
@@ -249,7 +250,8 @@ def test_evaluate_end_to_end_with_a_fake_asker(pkg, sources, tmp_path):
     graded = [i for i in pkg.instantiate(pkg.load_questions(), pkg.SourceData(sources))
               if "balie" in i.question.roles and i.question.expect == "answered"
               and not ("not_understood" in i.question.accept and i.gold.kind != "empty")]  # refusal accepted
-    empty = sum(1 for i in graded if i.gold.kind == "empty")  # "I find nothing" is right for those
+    empty = sum(1 for i in graded if i.gold.kind == "empty"  # "I find nothing" is right for those
+                or (i.gold.count and i.gold.items[0][0].alternatives[0] == 0))
     assert overall["graded"] == len(graded)
     assert overall["exact_accuracy"] == pytest.approx(empty / len(graded))
     assert overall["not_understood_recall"] == 1.0
