@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from graph_server.config import Config
+from graph_server.partitions import STORE_DEFAULT_GRAPH, GraphPartitions
 from graph_server.sparql_syntax import (
     STORE_DEFAULT,
     ForbiddenFeature,
@@ -264,6 +265,7 @@ class ScopeGate:
     def __init__(self, config: Config, store: GraphStore):
         self.config = config
         self.store = store
+        self.partitions = GraphPartitions(store)
         self._write_lock = threading.Lock()
 
     # queries ----------------------------------------------------------------------------
@@ -280,10 +282,15 @@ class ScopeGate:
     def run_prepared(self, prepared: PreparedQuery):
         """The raw (lazy) pyoxigraph result of a prepared query."""
         dataset = prepared.dataset
+        default = list(dataset.default_graph)
+        if dataset.include_store_default_graph:
+            default.append(STORE_DEFAULT_GRAPH)
+        default = self.partitions.prune(default, prepared.parsed.pattern_keys)
         try:
-            return self.store.query(prepared.parsed.text, default_graph=list(dataset.default_graph),
+            return self.store.query(prepared.parsed.text,
+                                    default_graph=[g for g in default if g != STORE_DEFAULT_GRAPH],
                                     named_graphs=list(dataset.named_graphs), base_iri=prepared.base_iri,
-                                    include_store_default_graph=dataset.include_store_default_graph)
+                                    include_store_default_graph=STORE_DEFAULT_GRAPH in default)
         except SyntaxError as exc:  # rdflib accepted what Oxigraph does not
             raise SparqlSyntaxError(str(exc)) from None
 
@@ -352,7 +359,7 @@ class ScopeGate:
                using_named_graph_uris: Sequence[str] = (), base_iri: str | None = None) -> CheckedUpdate:
         checked = check_update(principal, text, using_graph_uris=using_graph_uris,
                                using_named_graph_uris=using_named_graph_uris, base_iri=base_iri)
-        with self._write_lock:
+        with self._write_lock, self.partitions.writing(_written_graphs(checked.writes)):
             try:
                 self.store.update(checked.text, base_iri=base_iri)
             except SyntaxError as exc:
@@ -420,7 +427,7 @@ class ScopeGate:
         if body:
             data = f"{body} ." if graph_iri is None else f"GRAPH {iri_ref(graph_iri)} {{ {body} . }}"
             parts.append(f"INSERT DATA {{ {data} }}")
-        with self._write_lock:
+        with self._write_lock, self.partitions.writing([graph_iri or STORE_DEFAULT_GRAPH]):
             existed = graph_iri is None or graph_iri in set(self.store.graph_iris())
             self.store.update(" ;\n".join(parts))
         return not existed
@@ -428,7 +435,7 @@ class ScopeGate:
     def delete_graph(self, principal: Principal, graph_iri: str | None) -> bool:
         """DELETE: returns False when the graph did not exist (for this principal)."""
         self._check_graph_write(principal, graph_iri)
-        with self._write_lock:
+        with self._write_lock, self.partitions.writing([graph_iri or STORE_DEFAULT_GRAPH]):
             if graph_iri is None:
                 self.store.update("CLEAR SILENT DEFAULT")
                 return True
@@ -436,6 +443,16 @@ class ScopeGate:
                 return False
             self.store.update(f"DROP SILENT GRAPH {iri_ref(graph_iri)}")
         return True
+
+
+def _written_graphs(writes: Sequence[str]) -> list[str] | None:
+    """The graphs an update writes, for the partitions; None when it may write any graph."""
+    graphs = []
+    for graph in writes:
+        if graph in ("ALL", "NAMED") or graph.startswith("?"):
+            return None
+        graphs.append(STORE_DEFAULT_GRAPH if graph == STORE_DEFAULT else graph)
+    return graphs
 
 
 class ScopedStoreView:

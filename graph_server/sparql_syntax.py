@@ -21,6 +21,7 @@ from functools import lru_cache
 from pyparsing import ParseException
 from rdflib.plugins.sparql import parser as _rdflib_parser
 from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate
+from rdflib.paths import AlternativePath, InvPath, MulPath, SequencePath
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import URIRef, Variable
 
@@ -109,12 +110,22 @@ def refuse_remote_calls(text: str) -> None:
 _FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE"}
 
 
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+# What a triple pattern can match, as the keys of a graph's partition (see
+# graph_server/partitions.py): ("p", predicate IRI), or ("c", class IRI) for `?x a <Class>`.
+PatternKey = tuple[str, str]
+
+
 @dataclass(frozen=True)
 class ParsedQuery:
     text: str
     form: str  # SELECT | ASK | CONSTRUCT | DESCRIBE
     from_graphs: tuple[str, ...]
     from_named_graphs: tuple[str, ...]
+    # Every key a triple pattern of the query can match; None when some pattern could match
+    # any triple (a variable predicate, a negated or zero-length path, DESCRIBE).
+    pattern_keys: frozenset[PatternKey] | None = None
 
     @property
     def names_dataset(self) -> bool:
@@ -177,7 +188,46 @@ def parse_query(text: str, base_iri: str | None = None) -> ParsedQuery:
             from_graphs.append(str(clause["default"]))
         if "named" in clause:
             named.append(str(clause["named"]))
-    return ParsedQuery(text, _FORMS.get(algebra.name, "SELECT"), tuple(from_graphs), tuple(named))
+    form = _FORMS.get(algebra.name, "SELECT")
+    keys = None if form == "DESCRIBE" else _pattern_keys(algebra)
+    return ParsedQuery(text, form, tuple(from_graphs), tuple(named), keys)
+
+
+class _AnyTriple(Exception):
+    """A pattern that could match any triple: no key describes it."""
+
+
+def _path_keys(path) -> set[PatternKey]:
+    if isinstance(path, URIRef):
+        return {("p", str(path))}
+    if isinstance(path, InvPath):
+        return _path_keys(path.arg)
+    if isinstance(path, (SequencePath, AlternativePath)):
+        return set().union(*(_path_keys(arg) for arg in path.args))
+    if isinstance(path, MulPath) and path.mod == "+":
+        return _path_keys(path.path)
+    # `*` and `?` also match zero-length paths, i.e. every term of every graph; negated
+    # property sets match almost any predicate; a variable matches every predicate.
+    raise _AnyTriple
+
+
+def _pattern_keys(algebra) -> frozenset[PatternKey] | None:
+    """The keys of every triple pattern anywhere in the query (inside GRAPH, EXISTS and
+    templates too: more keys only ever keep more graphs)."""
+    keys: set[PatternKey] = set()
+    try:
+        for node in walk_algebra(algebra):
+            if not (isinstance(node, CompValue) and "triples" in node):
+                continue
+            for triple in node["triples"] or ():
+                _, predicate, obj = triple
+                if isinstance(predicate, URIRef) and str(predicate) == RDF_TYPE and isinstance(obj, URIRef):
+                    keys.add(("c", str(obj)))
+                else:
+                    keys |= _path_keys(predicate)
+    except _AnyTriple:
+        return None
+    return frozenset(keys)
 
 
 def walk_algebra(node):
