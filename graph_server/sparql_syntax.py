@@ -174,9 +174,65 @@ def _parse_and_translate(parse, translate, text: str, base_iri: str | None):
 
 @lru_cache(maxsize=1024)
 def parse_query(text: str, base_iri: str | None = None) -> ParsedQuery:
-    """Parse a query; raises SparqlSyntaxError, or ForbiddenFeature for SERVICE. Cached by
-    text: integrators and the question API repeat the same queries, and rdflib's parse costs
-    10-170 ms (exceptions are not cached, so a refused query is parsed again)."""
+    """Parse a query; raises SparqlSyntaxError, or ForbiddenFeature for SERVICE.
+
+    rdflib's parse costs 5-170 ms, more than Oxigraph needs to answer a lookup, and clients
+    mostly send a few query shapes with other values in them. So the query is parsed once per
+    shape: its string and number literals blanked and its IRIs numbered (`_shape_of`). What
+    this module reads from a query (form, FROM graphs, pattern keys) does not depend on literal
+    values, and IRIs are mapped back. Errors come from parsing the text itself, so their
+    positions are the caller's (exceptions are not cached: a refused query is parsed again)."""
+    if _SHAPE_IRI in text:  # a placeholder written by the client would map back wrongly
+        return _parse_query_text(text, base_iri)
+    shape, iris = _shape_of(text)
+    try:
+        parsed = _parse_query_text(shape, base_iri)
+    except (SparqlSyntaxError, ForbiddenFeature):
+        return _parse_query_text(text, base_iri)
+    refuse_remote_calls(text)
+    back = {f"{_SHAPE_IRI}{n}": iri for n, iri in enumerate(iris)}
+    return ParsedQuery(
+        text, parsed.form,
+        tuple(back.get(g, g) for g in parsed.from_graphs),
+        tuple(back.get(g, g) for g in parsed.from_named_graphs),
+        None if parsed.pattern_keys is None
+        else frozenset((kind, back.get(iri, iri)) for kind, iri in parsed.pattern_keys),
+    )
+
+
+_SHAPE_IRI = "urn:x-schakel-shape:"
+_DIGITS = re.compile(r"\d+")
+
+
+def _shape_of(text: str) -> tuple[str, list[str]]:
+    """The text with every string literal emptied, every digit run made 0 and every absolute
+    IRI outside PREFIX/BASE (prefixed names resolve against those) and other than rdf:type
+    replaced by a numbered placeholder IRI; and the IRIs in placeholder order."""
+    iris: dict[str, int] = {}
+    parts: list[str] = []
+    pos = 0
+    tokens = tokenize(text)
+    for i, token in enumerate(tokens):
+        if token.kind == "string":
+            quote = token.text[:3] if token.text[:3] in ('"""', "'''") else token.text[0]
+            replacement = quote + quote
+        elif token.kind == "number":
+            replacement = _DIGITS.sub("0", token.text)
+        elif (token.kind == "iri" and is_absolute_iri(token.text[1:-1]) and token.text[1:-1] != RDF_TYPE
+              and not (i >= 1 and tokens[i - 1].is_word("BASE"))
+              and not (i >= 2 and tokens[i - 2].is_word("PREFIX"))):
+            replacement = f"<{_SHAPE_IRI}{iris.setdefault(token.text[1:-1], len(iris))}>"
+        else:
+            continue
+        parts.append(text[pos:token.start])
+        parts.append(replacement)
+        pos = token.end
+    parts.append(text[pos:])
+    return "".join(parts), list(iris)
+
+
+@lru_cache(maxsize=1024)
+def _parse_query_text(text: str, base_iri: str | None) -> ParsedQuery:
     query = _parse_and_translate(parseQuery, translateQuery, text, base_iri)
     algebra = query.algebra
     if _contains(algebra, "ServiceGraphPattern"):
