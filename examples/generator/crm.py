@@ -16,7 +16,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from .common import (PERIOD_END, PERIOD_START, format_rrn_dotted, local_iso, local_to_utc, rng_for, scaled)
-from .dirt import UNKNOWN_DOSSIER_STATUS, DirtLog, address_variant, assign, invalid_date, unknown_address
+from .dirt import (
+    UNKNOWN_DOSSIER_STATUS, DirtLog, address_variant, assign, dirty_addresses, invalid_date, unknown_address,
+)
 from .geography import Geography
 from .population import Person
 
@@ -253,16 +255,8 @@ def build_crm(seed: int, scale: float, geo: Geography, persons: list[Person],
                                      ("invalid_date", None), ("unknown_code", None)])
     kind = ["exact"] * len(rows)
     truth = [d.adres_id for d in dossiers]
-    for i in picks["address_variant"]:
-        text = address_variant(rng, geo.by_id[truth[i]])
-        rows[i]["adres_tekst"] = text
-        kind[i] = "variant"
-        log.add("crm", "address_variant", {"record": rows[i]["dossiernummer"], "entity": "dossier",
-                                           "adres_id": truth[i], "text": text})
-    for i in picks["unknown_address"]:
-        rows[i]["adres_tekst"] = unknown_address(rng, geo)
-        kind[i], truth[i] = "unknown", None
-        log.add("crm", "unknown_address", rows[i]["dossiernummer"])
+    dirty_addresses(rng, geo, log, "crm", "dossier", rows, picks, id_field="dossiernummer",
+                    text_field="adres_tekst", truth=truth, kinds=kind)
     for i in picks["missing_mandatory"]:
         rows[i]["type"] = None
         log.add("crm", "missing_mandatory", rows[i]["dossiernummer"])

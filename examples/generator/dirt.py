@@ -112,6 +112,23 @@ def unknown_address(rng: random.Random, geo: Geography) -> str:
     return f"{street} {rng.randint(1, 150)}, {city}"
 
 
+def dirty_addresses(rng: random.Random, geo: Geography, log: "DirtLog", source: str, entity: str,
+                    records: list[dict], picks: dict[str, list[int]], *, id_field: str, text_field: str,
+                    truth: list[str | None], kinds: list[str]) -> None:
+    """Address text as it gets typed: the picked records get a variant of the register's
+    spelling or an address the register does not have; `truth` and `kinds` follow suit."""
+    for i in picks["address_variant"]:
+        text = address_variant(rng, geo.by_id[truth[i]])
+        records[i][text_field] = text
+        kinds[i] = "variant"
+        log.add(source, "address_variant", {"record": records[i][id_field], "entity": entity,
+                                            "adres_id": truth[i], "text": text})
+    for i in picks["unknown_address"]:
+        records[i][text_field] = unknown_address(rng, geo)
+        kinds[i], truth[i] = "unknown", None
+        log.add(source, "unknown_address", records[i][id_field])
+
+
 def invalid_date(rng: random.Random, d: date) -> str:
     """A date that fails xsd:date: an impossible day, or the Belgian dd/mm/yyyy notation."""
     r = rng.random()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .common import (EXPORTED_AT, PERIOD_END, PERIOD_START, format_rrn_dotted, lambert72_to_wgs84, local_iso,
                      local_to_utc, rng_for, scaled, write_json)
-from .dirt import UNKNOWN_MELDING_TYPE, DirtLog, address_variant, assign, invalid_datetime, unknown_address
+from .dirt import UNKNOWN_MELDING_TYPE, DirtLog, assign, dirty_addresses, invalid_datetime
 from .geography import Geography
 from .population import Person
 
@@ -133,15 +133,8 @@ def build_meldingen(seed: int, scale: float, geo: Geography, persons: list[Perso
         ("missing_mandatory", None), ("invalid_date", None),
         ("outside_city", lambda i: out[i]["locatie"] is not None),
         ("unknown_code", None)])
-    for i in picks["address_variant"]:
-        text = address_variant(rng, geo.by_id[truth[i]])
-        out[i]["adres"] = text
-        kinds[i] = "variant"
-        log.add("meldingen", "address_variant", {"record": out[i]["id"], "entity": "melding", "adres_id": truth[i], "text": text})
-    for i in picks["unknown_address"]:
-        out[i]["adres"] = unknown_address(rng, geo)
-        kinds[i], truth[i] = "unknown", None
-        log.add("meldingen", "unknown_address", out[i]["id"])
+    dirty_addresses(rng, geo, log, "meldingen", "melding", out, picks, id_field="id", text_field="adres",
+                    truth=truth, kinds=kinds)
     for i in picks["missing_mandatory"]:
         out[i]["type"] = None
         log.add("meldingen", "missing_mandatory", out[i]["id"])

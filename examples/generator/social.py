@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from .common import PERIOD_END, rng_for, scaled, write_csv
-from .dirt import UNKNOWN_STEUNVORM, DirtLog, address_variant, assign, invalid_date, unknown_address
+from .dirt import UNKNOWN_STEUNVORM, DirtLog, assign, dirty_addresses, invalid_date
 from .geography import Geography
 from .population import Person
 
@@ -68,15 +68,8 @@ def build_social(seed: int, scale: float, geo: Geography, persons: list[Person],
 
     picks = assign(rng, len(rows), [("address_variant", None), ("unknown_address", None), ("missing_mandatory", None),
                                      ("invalid_date", None), ("unknown_code", None)])
-    for i in picks["address_variant"]:
-        text = address_variant(rng, geo.by_id[truth[i]])
-        rows[i]["adres_tekst"] = text
-        kinds[i] = "variant"
-        log.add("sociaal", "address_variant", {"record": rows[i]["dossier_id"], "entity": "dossier", "adres_id": truth[i], "text": text})
-    for i in picks["unknown_address"]:
-        rows[i]["adres_tekst"] = unknown_address(rng, geo)
-        kinds[i], truth[i] = "unknown", None
-        log.add("sociaal", "unknown_address", rows[i]["dossier_id"])
+    dirty_addresses(rng, geo, log, "sociaal", "dossier", rows, picks, id_field="dossier_id",
+                    text_field="adres_tekst", truth=truth, kinds=kinds)
     for i in picks["missing_mandatory"]:
         rows[i]["steunvorm"] = None
         log.add("sociaal", "missing_mandatory", rows[i]["dossier_id"])
