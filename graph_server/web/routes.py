@@ -235,9 +235,8 @@ def web_router(ctx: ServerContext, *, settings: WebSettings | None = None, asker
         unit_label = await run_query(lambda: lookups.unit_label(unit)) if unit else None
         return render(request, "balie.html", session=session, escalate_to=unit_label or unit)
 
-    @api
-    async def ask(request: Request) -> Response:
-        session = api_session(request, write=True)
+    async def read_question(request: Request, missing: str) -> tuple[dict, str]:
+        """The JSON body of a question request and its question, trimmed (400 when absent)."""
         body = await read_body(request, 16384)
         try:
             payload = json.loads(body or b"{}")
@@ -245,8 +244,13 @@ def web_router(ctx: ServerContext, *, settings: WebSettings | None = None, asker
             raise HttpError(400, "verwacht JSON: {\"question\": \"...\"}") from None
         question = payload.get("question") if isinstance(payload, dict) else None
         if not isinstance(question, str) or not question.strip():
-            raise HttpError(400, "stel een vraag")
-        question = question.strip()[:MAX_QUESTION]
+            raise HttpError(400, missing)
+        return payload, question.strip()[:MAX_QUESTION]
+
+    @api
+    async def ask(request: Request) -> Response:
+        session = api_session(request, write=True)
+        _, question = await read_question(request, "stel een vraag")
         override = getattr(request.app.state, "schakel_web_asker", None)
         started = time.perf_counter()
         try:
@@ -282,19 +286,12 @@ def web_router(ctx: ServerContext, *, settings: WebSettings | None = None, asker
     @api
     async def escalate(request: Request) -> Response:
         session = api_session(request, write=True)
-        body = await read_body(request, 16384)
-        try:
-            payload = json.loads(body or b"{}")
-        except json.JSONDecodeError:
-            raise HttpError(400, "verwacht JSON") from None
-        question = payload.get("question") if isinstance(payload, dict) else None
-        if not isinstance(question, str) or not question.strip():
-            raise HttpError(400, "welke vraag moet doorverwezen worden?")
+        payload, question = await read_question(request, "welke vraag moet doorverwezen worden?")
         note = payload.get("note") if isinstance(payload.get("note"), str) else ""
         override = getattr(request.app.state, "schakel_web_escalator", None)
         started = time.perf_counter()
         try:
-            record = await asyncio.to_thread(backend.escalate, session.principal, question.strip()[:MAX_QUESTION],
+            record = await asyncio.to_thread(backend.escalate, session.principal, question,
                                              note.strip()[:MAX_QUESTION], override=override)
         except AskUnavailable:
             raise HttpError(503, "doorverwijzen is op deze server nog niet beschikbaar") from None
