@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from counter_live import ARTEFACTS, assert_clean, drive, live_site, require_browser_tools
+from browser_site import ARTEFACTS, assert_clean, drive, live_site, require_browser_tools
 
 from graph_server.scopes import principal_for_role
 from graph_server.web.lookups import PREFIXES
@@ -47,7 +47,7 @@ def a_dossier(site) -> str:
 
 def test_counter_page_end_to_end(site):
     dossier = a_dossier(site)
-    result = drive(scenario="counter", baseUrl=site.url, key=site.keys["balie"],
+    result = drive("counter", scenario="counter", baseUrl=site.url, key=site.keys["balie"],
                    questions=[ANSWERABLE, OUT_OF_SCOPE], escalateAnswered=True,
                    productPrefix="reis", product="Reispas volwassenen", dossier=dossier)
     assert_clean(result)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
-from counter_live import ARTEFACTS, assert_clean, drive, live_site, require_browser_tools
+from browser_site import ARTEFACTS, assert_clean, drive, live_site, require_browser_tools
 
 pytestmark = pytest.mark.browser
 
@@ -68,7 +68,7 @@ def site():
 
 
 def test_dashboard_charts_have_data(site):
-    result = drive(scenario="dashboard", baseUrl=site.url, key=site.keys["beheerder"])
+    result = drive("counter", scenario="dashboard", baseUrl=site.url, key=site.keys["beheerder"])
     assert_clean(result)
     assert result["signinUrl"].endswith("/aanmelden?volgende=/dashboard")
     charts = {c["id"]: c for c in result["charts"]}

@@ -1,8 +1,9 @@
-"""One real server for the counter-page and dashboard browser tests: a small generated and
-ingested store, the project's schakel.toml copied next to it, API keys for balie and
-beheerder, uvicorn on a random loopback port. Built once per test session (both test modules
+"""One real server for all browser tests (counter page, dashboard, YASGUI): a small generated
+and ingested store, the project's schakel.toml copied next to it, API keys for balie and
+beheerder, uvicorn on a random loopback port. Built once per test session (the test modules
 share it, and with it the question pipeline's model, which takes a while to load) and torn
-down at exit."""
+down at exit. Pages are driven by Debian's chromium through playwright-core from npm
+(`<name>_driver.mjs`)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,6 @@ from graph_server.yasgui import node_modules_dir
 from source_generator.generate import generate
 
 ROOT = Path(__file__).resolve().parents[2]
-DRIVER = Path(__file__).with_name("counter_driver.mjs")
 ARTEFACTS = ROOT / "tests" / "artefacts"
 CHROMIUM = Path(os.environ.get("SCHAKEL_CHROMIUM", "/usr/bin/chromium"))
 SCALE = 0.03
@@ -55,8 +55,9 @@ def missing_tools() -> list[str]:
         missing.append("node")
     if not CHROMIUM.exists():
         missing.append(str(CHROMIUM))
-    if not (node_modules_dir() / "playwright-core" / "package.json").is_file():
-        missing.append("node_modules/playwright-core")
+    for package in ("playwright-core", "@triply/yasgui"):
+        if not (node_modules_dir() / package / "package.json").is_file():
+            missing.append(f"node_modules/{package}")
     return missing
 
 
@@ -90,9 +91,11 @@ def live_site() -> LiveSite:
     return LiveSite(live.url, root, config, store, keys)
 
 
-def drive(**options) -> dict:
+def drive(driver: str, **options) -> dict:
+    """Run `<driver>_driver.mjs` with `options`; its last line of output is the result."""
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(["node", str(DRIVER), json.dumps({"executablePath": str(CHROMIUM),
+    script = Path(__file__).with_name(f"{driver}_driver.mjs")
+    proc = subprocess.run(["node", str(script), json.dumps({"executablePath": str(CHROMIUM),
                                                              "artefacts": str(ARTEFACTS), **options})],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, f"driver failed ({proc.returncode}):\n{proc.stderr[-4000:]}"
@@ -101,14 +104,19 @@ def drive(**options) -> dict:
     return result
 
 
-def assert_clean(result: dict) -> None:
-    """Nothing fetched from another machine, no script errors, the session cookie out of
-    JavaScript's reach, every field labelled, text contrast at WCAG AA."""
+def assert_offline(result: dict) -> None:
+    """Nothing fetched from another machine, no script errors."""
     outside = [u for u in result["requests"]
                if urlsplit(u).scheme in ("http", "https", "ws", "wss") and urlsplit(u).hostname not in LOOPBACK]
     assert not outside, f"the page fetched from outside this machine: {outside}"
     assert not result["pageErrors"], result["pageErrors"]
     assert not result["consoleErrors"], result["consoleErrors"]
+
+
+def assert_clean(result: dict) -> None:
+    """Offline and error-free, the session cookie out of JavaScript's reach, every field
+    labelled, text contrast at WCAG AA."""
+    assert_offline(result)
     assert result["jsCookies"] == "", "the session cookie must be HttpOnly"
     assert {"name": "schakel_sessie", "httpOnly": True, "sameSite": "Strict"} in result["cookies"]
     for labels in (result["signinLabels"], result["labels"]):
