@@ -67,6 +67,15 @@ nu graag even eens toch dus alle alles iets
 """.split())
 
 
+# Real Dutch words that look like a catalogue or label word but mean something else: a typo
+# repair would change the question ("duurde" is not "duurder", "zaken" not "zakken", "opende"
+# not "lopende", "statussen" not "statuten").
+DUTCH_WORDS = frozenset("""
+duurde duurden zaken opende openden opent geeft kopen koopt woont statussen status voorgesteld
+gebeurd gebeurde gemeld meldde meldden kreeg kregen kwam kwamen liep liepen lopen
+""".split())
+
+
 def fold(text: str) -> str:
     """Lower case, accents removed, typographic quotes and dashes made plain, spaces collapsed."""
     text = unicodedata.normalize("NFKD", text)
@@ -117,12 +126,17 @@ class Normaliser:
         self._cache: dict[str, str] = {}
 
     def _repair(self, word: str) -> str:
-        if word in self.vocabulary or word in STOPWORDS or len(word) < 5 or any(c.isdigit() for c in word):
+        if (word in self.vocabulary or word in STOPWORDS or word in DUTCH_WORDS or len(word) < 5
+                or any(c.isdigit() for c in word)):
             return word
         if word in self._cache:
             return self._cache[word]
         cutoff = 86 if len(word) < 8 else 82
-        found = process.extractOne(word, self._choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+        # a typo keeps the first letter and about the length; "verwachten" -> "wachten" or
+        # "voorgesteld" -> "voorstel" are other words, not repairs
+        slack = 2 if len(word) < 12 else 3
+        choices = [c for c in self._choices if c[0] == word[0] and abs(len(c) - len(word)) <= slack]
+        found = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
         repaired = found[0] if found else word
         if len(self._cache) < 50_000:
             self._cache[word] = repaired
