@@ -26,7 +26,7 @@ from nl2sparql.guard import Guard, GuardError
 from nl2sparql.linker import Linker, Mention
 from nl2sparql.normalise import Normaliser, fold, tokens
 from nl2sparql.questionlog import QuestionLog
-from nl2sparql.retrieve import Embedder, Retriever, question_form, question_ops
+from nl2sparql.retrieve import Embedder, Retriever, question_form, question_groups, question_ops
 from nl2sparql.scope import asks_future, injection, restricted_needs
 from nl2sparql.schema import Schema, load_schema
 from nl2sparql.settings import NlSettings, load_settings
@@ -44,6 +44,19 @@ FLAGS = {
 }
 GEBOUWSTATUS = {"in aanbouw": "inAanbouw", "gepland": "gepland", "geplande": "gepland",
                 "gerealiseerd": "gerealiseerd", "gerealiseerde": "gerealiseerd", "gehistoreerd": "gehistoreerd"}
+# an address's life-cycle status in the register; "niet (meer) in gebruik" excludes inGebruik
+ADRESSTATUS = {"voorgesteld": "voorgesteld", "voorgestelde": "voorgesteld", "gehistoreerd": "gehistoreerd",
+               "gehistoreerde": "gehistoreerd", "in gebruik": "inGebruik"}
+ADRES_WORDS = re.compile(r"\b(?:adres|adressen|huisnummers?|busnummers?)\b")
+NOT_IN_USE = re.compile(r"\b(?:niet|nog niet|niet meer|geen)\s+(?:meer\s+)?in gebruik\b|\bbuiten gebruik\b")
+# "open en gesloten samen", "afgesloten of nog lopend": every status, not a filter on one
+BOTH_STATES = re.compile(r"\b(?:open\w*|lopend\w*)\s+(?:en|of)\s+(?:nog\s+)?(?:af)?gesloten\b|"
+                         r"\b(?:af)?gesloten\s+(?:en|of)\s+(?:nog\s+)?(?:open\w*|lopend\w*)\b")
+STATUS_KINDS = frozenset({"dossierstatus", "meldingstatus", "sociaaldossierstatus"})
+# A closing status next to a period ("vorige week afgesloten", "sinds september opgelost")
+# dates the closing, not the opening: kind -> (closing status codes, the event kind it becomes)
+CLOSING_STATES = {"dossierstatus": (("afgesloten",), "dossiersluiting"),
+                  "meldingstatus": (("opgelost",), "meldingsluiting")}
 
 
 @dataclass
@@ -208,10 +221,17 @@ class Asker:
         if period_words:
             mentions = [m for m in mentions if not (m.positions & period_words) or m.kind in ("straat", "persoon")]
         flags = _flags(normalised.text)
+        both = BOTH_STATES.search(normalised.text)
+        if both:
+            flags.pop("open", None)
+            span = _word_span(normalised.text, both)
+            mentions = [m for m in mentions if not (m.kind in STATUS_KINDS and m.positions & span)]
+        if period is not None:
+            mentions = _closing(mentions)
         kinds = {m.kind for m in mentions} | set(flags) | ({"periode"} if period else set())
         variants = self.retriever.variants(words, mentions, period_words)
         candidates = self.retriever.rank(variants, kinds, visible, form=question_form(words),
-                                         ops=question_ops(words))
+                                         ops=question_ops(words), groups=question_groups(words))
         request = TranslationRequest(question, normalised, mentions, period, flags, principal, visible, candidates,
                                      today)
         context = {"periode": period.label if period else None}
@@ -393,7 +413,31 @@ def _flags(text: str) -> dict[str, str]:
         if re.search(rf"\b{phrase}\b", text):
             flags["gebouwstatus"] = f"https://data.vlaanderen.be/id/concept/gebouwstatus/{code}"
             break
+    if ADRES_WORDS.search(text):
+        if NOT_IN_USE.search(text):
+            flags["niet_adresstatus"] = "https://data.vlaanderen.be/id/concept/adresstatus/inGebruik"
+        else:
+            for phrase, code in ADRESSTATUS.items():
+                if re.search(rf"\b{phrase}\b", text):
+                    flags["adresstatus"] = f"https://data.vlaanderen.be/id/concept/adresstatus/{code}"
+                    break
     return flags
+
+
+def _word_span(text: str, match: re.Match) -> frozenset[int]:
+    """The word positions a match covers in a text of single-space separated words."""
+    first = text[:match.start()].count(" ")
+    return frozenset(range(first, first + match.group(0).count(" ") + 1))
+
+
+def _closing(mentions: list[Mention]) -> list[Mention]:
+    out = []
+    for m in mentions:
+        closing = CLOSING_STATES.get(m.kind)
+        if closing and m.value.rsplit("/", 1)[-1] in closing[0]:
+            m = Mention(closing[1], m.value, m.label, m.score, m.positions, m.extra)
+        out.append(m)
+    return out
 
 
 NEGATABLE = frozenset({"dossierstatus", "meldingstatus", "meldingtype", "dossiertype"})

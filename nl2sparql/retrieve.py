@@ -24,6 +24,7 @@ import numpy as np
 from nl2sparql.catalogue import SLOT_RE, Example
 from nl2sparql.linker import Mention
 from nl2sparql.normalise import STOPWORDS, Normaliser
+from nl2sparql.scope import SOCIAL_STRONG
 
 # The word a slot kind is replaced with, in phrasings and questions alike.
 PLACEHOLDER = {
@@ -36,12 +37,13 @@ PLACEHOLDER = {
     "steunvorm": "steunvorm", "sociaaldossierstatus": "status", "kanaaltype": "kanaal", "thema": "thema",
     "plaats": "dienst",
     "niet_dossierstatus": "status", "niet_meldingstatus": "status", "niet_meldingtype": "meldingtype",
-    "niet_dossiertype": "dossiertype",
+    "niet_dossiertype": "dossiertype", "dossiersluiting": "afgesloten", "meldingsluiting": "opgelost",
 }
 # Mentions that say a lot about the intent when present (an example that cannot use them is
 # probably not what was asked).
 TELLING_KINDS = frozenset({"dossiernummer", "meldingnummer", "capakey", "sociaaldossiernummer", "huisnummer",
-                           "periode", "dag", "tijd", "getal", "persoon"})
+                           "periode", "dag", "tijd", "getal", "persoon", "anoniem", "gebouwstatus", "adresstatus",
+                           "niet_adresstatus", "dossiersluiting", "meldingsluiting"})
 
 
 _AGG = re.compile(r"\(\s*(COUNT|SUM|AVG|MAX|MIN)\s*\(", re.I)
@@ -51,6 +53,26 @@ LIST_CUES = frozenset({"welke", "welk", "wie", "geef", "toon", "lijst", "som", "
 
 
 GROUP_CUES = frozenset({"per", "elke", "iedere", "verdeling", "opgesplitst", "opsplitsing"})
+# "per deelgemeente", "voor elke dienst", "per soort": the dimension a figure is split by. A
+# steunvorm is the type of a social file, so both are "type".
+SPLIT_WORDS = frozenset({"per", "elke", "elk", "iedere", "ieder"})
+GROUP_WORDS = {
+    "deelgemeente": "deelgemeente", "deelgemeenten": "deelgemeente", "wijk": "deelgemeente",
+    "type": "type", "types": "type", "soort": "type", "soorten": "type", "categorie": "type",
+    "meldingstype": "type", "dossiertype": "type", "steunvorm": "type", "steunvormen": "type",
+    "dienst": "dienst", "diensten": "dienst", "afdeling": "dienst", "afdelingen": "dienst",
+    "straat": "straat", "straten": "straat",
+    "meetpunt": "sensor", "meetpunten": "sensor", "sensor": "sensor", "sensoren": "sensor",
+    "status": "status", "statussen": "status",
+}
+# the GROUP BY variables of the catalogue that stand for those dimensions
+GROUP_VARS = {"deelgemeente": "deelgemeente", "type": "type", "typenaam": "type", "steunvorm": "type",
+              "code": "dienst", "dienstnaam": "dienst", "straatnaam": "straat", "sensornaam": "sensor",
+              "status": "status", "statusnaam": "status"}
+# "heeft X nog open dossiers?", "zijn er meldingen in ...": an existence question is answered
+# with what exists (the list shows it), not with a number
+EXISTENCE_STARTS = (("heeft",), ("hebben",), ("is", "er"), ("zijn", "er"), ("staan", "er"), ("staat", "er"),
+                    ("bestaat",), ("bestaan",))
 
 
 def example_form(example: Example) -> str:
@@ -66,14 +88,40 @@ def example_form(example: Example) -> str:
 
 def question_form(words: Sequence[str]) -> str | None:
     """'figure' for "hoeveel/aantal" questions (not prices or durations), 'grouped' when they
-    ask per group ("per deelgemeente", "elke dienst"), 'list' for "welke/geef/toon" questions,
-    None when the words do not say."""
+    ask per group ("per deelgemeente", "elke dienst"), 'list' for "welke/geef/toon" and
+    existence ("heeft X ...", "zijn er ...") questions, None when the words do not say."""
     ws = set(words)
     if ws & COUNT_CUES and not ws & NOT_COUNT_CUES:
         return "grouped" if ws & GROUP_CUES else "figure"
-    if ws & LIST_CUES and not ws & COUNT_CUES:
+    if ws & COUNT_CUES:
+        return None
+    if ws & LIST_CUES or any(tuple(words[:len(start)]) == start for start in EXISTENCE_STARTS):
         return "list"
     return None
+
+
+def question_groups(words: Sequence[str]) -> frozenset[str]:
+    """The dimensions a question splits its figures by: the first dimension word within three
+    words after "per" / "elke" ("per behandelende dienst", "voor elke deelgemeente")."""
+    out = set()
+    for i, word in enumerate(words):
+        if word in SPLIT_WORDS:
+            for after in words[i + 1:i + 4]:
+                if after in GROUP_WORDS:
+                    out.add(GROUP_WORDS[after])
+                    break
+    return frozenset(out)
+
+
+def example_groups(example: Example) -> frozenset[str]:
+    """The dimensions a grouped example splits by (its outer GROUP BY); none for a figure or a
+    top group (LIMIT 1)."""
+    if example_form(example) != "grouped":
+        return frozenset()
+    clauses = re.findall(r"\bGROUP\s+BY\s+((?:\?\w+\s*)+)", example.sparql, re.I)
+    if not clauses:
+        return frozenset()
+    return frozenset(GROUP_VARS[v] for v in re.findall(r"\?(\w+)", clauses[-1]) if v in GROUP_VARS)
 
 
 MAX_CUES = frozenset({"hoogste", "hoogst", "maximum", "maximale", "max", "piek", "piekwaarde", "drukste", "luidste",
@@ -95,10 +143,13 @@ def example_ops(example: Example) -> frozenset[str]:
     ops = {m.upper() for m in re.findall(r"\(\s*(COUNT|SUM|AVG|MAX|MIN)\s*\(", head, re.I)}
     if re.search(r"\bLIMIT\s+1\b", tail, re.I):
         ops.add("TOP" if re.search(r"ORDER\s+BY\s+DESC", tail, re.I) else "BOTTOM")
-    # the kind of record it is about: a question naming meldingen is not about dossiers
+    # the kind of record it is about: a question naming meldingen is not about dossiers, one
+    # about social files ("sociale dossiers", steunvormen) not about the city's case files
     if "meldingen" in example.graphs:
         ops.add("REC:melding")
-    if "dossiers" in example.graphs or "sociaal" in example.graphs:
+    if "sociaal" in example.graphs:
+        ops.add("REC:sociaal")
+    elif "dossiers" in example.graphs:
         ops.add("REC:dossier")
     return frozenset(ops)
 
@@ -112,10 +163,16 @@ def question_ops(words: Sequence[str]) -> frozenset[str]:
         ops.add("MIN")
     if ws & AVG_CUES:
         ops.add("AVG")
-    records = {RECORD_NOUNS[w] for w in ws if w in RECORD_NOUNS}
     if ws & COUNT_CUES and not ops and not ws & RANK_CUES:
         # a plain "hoeveel": not the top group of a ranking
         ops.add("PLAIN")
+    if ws & SUM_CUES and not ops & {"MAX", "MIN", "AVG"}:
+        # "in totaal", "alle jaren samen": a count or a sum, not an extreme
+        ops.add("SUM")
+    if SOCIAL_STRONG.search(" ".join(words)):
+        records = {"sociaal"}
+    else:
+        records = {RECORD_NOUNS[w] for w in ws if w in RECORD_NOUNS}
     if len(records) == 1:
         ops.add(f"REC:{records.pop()}")
     return frozenset(ops)
@@ -133,17 +190,27 @@ def ops_fit(wanted: frozenset[str], has: frozenset[str]) -> float:
     rec_has = {op for op in has if op.startswith("REC:")}
     has = has - rec_has
     if records and rec_has and not records & rec_has:
-        score -= 0.08
-    if "PLAIN" in wanted:
-        return score - (0.12 if has & {"TOP", "BOTTOM"} else 0.0)
-    for op in wanted:
-        alternatives = {"MAX": {"MAX", "TOP"}, "MIN": {"MIN", "BOTTOM"}, "AVG": {"AVG"}}[op]
-        if has & alternatives:
+        score -= REC_MISMATCH
+    if "PLAIN" in wanted and has & {"TOP", "BOTTOM"}:
+        score -= TOP_WITHOUT_SUPERLATIVE
+    for op in wanted - {"PLAIN"}:
+        alternatives = {"MAX": {"MAX", "TOP"}, "MIN": {"MIN", "BOTTOM"}, "AVG": {"AVG"}, "SUM": {"SUM", "COUNT"}}[op]
+        if has & alternatives and not (op == "SUM" and has & {"TOP", "BOTTOM"}):
             score += 0.06
         elif has:
             score -= 0.04
     return score
 
+
+# a question about one kind of record (meldingen, dossiers, social files) is not answered from
+# another kind's example, however alike the words
+REC_MISMATCH = 0.25
+# a "hoeveel" without any superlative ("meeste", "hoogste", "vaakst") does not ask for the top
+# group of a ranking, however alike the rest of the words ("hoeveel meldingen kwamen binnen" vs
+# "in welke deelgemeente kwamen de meeste meldingen binnen")
+TOP_WITHOUT_SUPERLATIVE = 0.3
+# "per deelgemeente" answered by an example split by deelgemeente, or by anything else
+GROUP_FIT, GROUP_MISFIT = 0.12, -0.06
 
 FORM_FIT = {("figure", "figure"): 0.05, ("grouped", "grouped"): 0.05, ("list", "list"): 0.05,
             ("figure", "grouped"): -0.04, ("grouped", "figure"): -0.04}
@@ -202,6 +269,7 @@ class Retriever:
         self.rows: list[tuple[int, str, tuple[str, ...]]] = []  # (example index, text, words)
         self.forms = [example_form(e) for e in examples]
         self.ops = [example_ops(e) for e in examples]
+        self.groups = [example_groups(e) for e in examples]
         self._cache: dict[str, np.ndarray] = {}
         self._cache_lock = threading.Lock()
         for i, example in enumerate(examples):
@@ -282,7 +350,8 @@ class Retriever:
         return out
 
     def rank(self, variants: dict | str, mention_kinds: set[str], visible_graphs: set[str],
-             top: int = 5, form: str | None = None, ops: frozenset[str] = frozenset()) -> list[Candidate]:
+             top: int = 5, form: str | None = None, ops: frozenset[str] = frozenset(),
+             groups: frozenset[str] = frozenset()) -> list[Candidate]:
         if isinstance(variants, str):
             variants = {None: variants}
         keys = list(variants)
@@ -316,6 +385,8 @@ class Retriever:
                 score += FORM_FIT.get((form, self.forms[i]), -0.07)
             if ops and in_scope:
                 score += ops_fit(ops, self.ops[i])
+            if groups and in_scope:
+                score += GROUP_FIT if groups & self.groups[i] else GROUP_MISFIT
             unused = {k for k in mention_kinds & TELLING_KINDS if k not in kinds}
             score -= 0.06 * len(unused)
             out.append(Candidate(example, round(score, 4), round(e, 4), round(lex, 4), text, fillable))

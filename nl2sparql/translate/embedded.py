@@ -14,6 +14,8 @@ from nl2sparql.translate import Translation, TranslationRequest
 LITERAL_KINDS = {"dossiernummer", "meldingnummer", "capakey", "sociaaldossiernummer", "huisnummer", "document",
                  "tijd"}
 FLAG_KINDS = {"open", "spoed", "normaal", "anoniem"}
+# flags whose value is a codelist IRI (a status the question names without a linked label)
+IRI_FLAG_KINDS = {"gebouwstatus", "adresstatus", "niet_adresstatus"}
 
 
 def sparql_string(value: str) -> str:
@@ -45,7 +47,7 @@ class EmbeddedTranslator:
                     if request.period is not None:
                         chosen_kind = kind
                     break
-                if kind in FLAG_KINDS or kind == "gebouwstatus":
+                if kind in FLAG_KINDS or kind in IRI_FLAG_KINDS:
                     if kind in request.flags:
                         chosen_kind = kind
                     break
@@ -67,8 +69,8 @@ class EmbeddedTranslator:
             if chosen_kind in FLAG_KINDS:
                 values[slot.name] = "true"
                 continue
-            if chosen_kind == "gebouwstatus":
-                values[slot.name] = f"<{request.flags['gebouwstatus']}>"
+            if chosen_kind in IRI_FLAG_KINDS:
+                values[slot.name] = f"<{request.flags[chosen_kind]}>"
                 continue
             chosen = sorted(chosen, key=lambda m: -m.score)
             if not _multi(example, slot.name) or chosen_kind in LITERAL_KINDS:
