@@ -205,15 +205,16 @@ _DIGITS = re.compile(r"\d+")
 
 
 def _shape_of(text: str) -> tuple[str, list[str]]:
-    """The text with every string literal emptied, every digit run made 0 and every absolute
-    IRI outside PREFIX/BASE (prefixed names resolve against those) and other than rdf:type
-    replaced by a numbered placeholder IRI; and the IRIs in placeholder order."""
+    """The text with every untyped string literal emptied (rdflib converts typed ones to values
+    while parsing, and logs an error for an empty date), every digit run made 0 and every
+    absolute IRI outside PREFIX/BASE (prefixed names resolve against those) and other than
+    rdf:type replaced by a numbered placeholder IRI; and the IRIs in placeholder order."""
     iris: dict[str, int] = {}
     parts: list[str] = []
     pos = 0
     tokens = tokenize(text)
     for i, token in enumerate(tokens):
-        if token.kind == "string":
+        if token.kind == "string" and not _typed(tokens, i):
             quote = token.text[:3] if token.text[:3] in ('"""', "'''") else token.text[0]
             replacement = quote + quote
         elif token.kind == "number":
@@ -229,6 +230,10 @@ def _shape_of(text: str) -> tuple[str, list[str]]:
         pos = token.end
     parts.append(text[pos:])
     return "".join(parts), list(iris)
+
+
+def _typed(tokens: list[Token], i: int) -> bool:
+    return i + 2 < len(tokens) and tokens[i + 1].text == "^" and tokens[i + 2].text == "^"
 
 
 @lru_cache(maxsize=1024)

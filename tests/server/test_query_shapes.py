@@ -63,3 +63,12 @@ def test_a_client_cannot_borrow_the_placeholder_iris():
     parsed = parse_query(text)
     assert parsed.from_graphs == ("urn:x-schakel-shape:0", G1)
     assert parsed.pattern_keys == {("p", "urn:x-schakel-shape:1")}
+
+
+def test_typed_literals_keep_their_value_so_rdflib_logs_no_conversion_error(caplog):
+    text = ('PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> SELECT * WHERE { ?d <https://example.test/o> ?o '
+            'FILTER(?o >= "2025-03-01"^^xsd:date && ?o < "2025-04-01T00:00:00+02:00"^^xsd:dateTime) }')
+    with caplog.at_level("WARNING"):
+        parse_query(text)
+    assert not caplog.records
+    assert '"2025-03-01"^^xsd:date' in _shape_of(text)[0]
