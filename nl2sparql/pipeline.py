@@ -26,7 +26,8 @@ from nl2sparql.guard import Guard, GuardError
 from nl2sparql.linker import Linker, Mention
 from nl2sparql.normalise import Normaliser, fold, tokens
 from nl2sparql.questionlog import QuestionLog
-from nl2sparql.retrieve import Embedder, Retriever, question_form, question_groups, question_ops
+from nl2sparql.retrieve import (NEGATION_WORDS, Embedder, Retriever, question_form, question_groups, question_ops,
+                                question_target)
 from nl2sparql.scope import asks_future, injection, restricted_needs
 from nl2sparql.schema import Schema, load_schema
 from nl2sparql.settings import NlSettings, load_settings
@@ -42,6 +43,8 @@ FLAGS = {
     "normaal": re.compile(r"\b(normale?|gewone?|standaard)\b"),
     "anoniem": re.compile(r"\banonie?me?\b"),
 }
+# "niet anoniem", "met een gekende melder": only meldingen whose reporter is known
+NOT_ANONYMOUS = re.compile(r"\b(?:niet|geen)\s+anonie?me?\b|\bmet (?:een )?(?:gekende|bekende) melder\b")
 GEBOUWSTATUS = {"in aanbouw": "inAanbouw", "gepland": "gepland", "geplande": "gepland",
                 "gerealiseerd": "gerealiseerd", "gerealiseerde": "gerealiseerd", "gehistoreerd": "gehistoreerd"}
 # an address's life-cycle status in the register; "niet (meer) in gebruik" excludes inGebruik
@@ -215,7 +218,7 @@ class Asker:
         normalised = self.normaliser(principal)(question)
         words = normalised.tokens
         mentions = self.linker.link(words, question, principal)
-        mentions = _negate(_place(mentions, words), words)
+        mentions = _dominated(_negate(_place(mentions, words), words))
         period = find_period(question, today)
         period_words = _period_positions(question, period, words)
         if period_words:
@@ -231,7 +234,8 @@ class Asker:
         kinds = {m.kind for m in mentions} | set(flags) | ({"periode"} if period else set())
         variants = self.retriever.variants(words, mentions, period_words)
         candidates = self.retriever.rank(variants, kinds, visible, form=question_form(words),
-                                         ops=question_ops(words), groups=question_groups(words))
+                                         ops=question_ops(words), groups=question_groups(words),
+                                         target=question_target(words), negated=bool(set(words) & NEGATION_WORDS))
         request = TranslationRequest(question, normalised, mentions, period, flags, principal, visible, candidates,
                                      today)
         context = {"periode": period.label if period else None}
@@ -409,6 +413,9 @@ def _narrow_by_description(rows: list[dict], request: TranslationRequest) -> lis
 
 def _flags(text: str) -> dict[str, str]:
     flags = {name: "true" for name, pattern in FLAGS.items() if pattern.search(text)}
+    if NOT_ANONYMOUS.search(text):
+        flags.pop("anoniem", None)
+        flags["niet_anoniem"] = "true"
     for phrase, code in GEBOUWSTATUS.items():
         if re.search(rf"\b{phrase}\b", text):
             flags["gebouwstatus"] = f"https://data.vlaanderen.be/id/concept/gebouwstatus/{code}"
@@ -461,6 +468,20 @@ def _negate(mentions: list[Mention], words: tuple[str, ...]) -> list[Mention]:
                     break
         out.append(m)
     return out
+
+
+# kinds that name one thing by its own name: a clearly better match of one of these owns its words
+NAMING_KINDS = frozenset({"straat", "loket", "vestiging", "dienst", "deelgemeente", "persoon", "sensor"})
+
+
+def _dominated(mentions: list[Mention]) -> list[Mention]:
+    """Drop a mention whose words are all part of a clearly better mention of a naming kind:
+    "Evenementenloket" is the counter, not also the dossier type "evenement"; "Grote Markt" is
+    the square, not also the market-stall product. (A product and a dossier type of the same
+    name are both readings and stay.)"""
+    return [m for m in mentions
+            if not (m.positions and any(k.kind in NAMING_KINDS and k.kind != m.kind and m.positions <= k.positions
+                                        and k.score >= m.score + 0.1 for k in mentions))]
 
 
 def _place(mentions: list[Mention], words: tuple[str, ...]) -> list[Mention]:

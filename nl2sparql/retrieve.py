@@ -63,6 +63,7 @@ GROUP_WORDS = {
     "dienst": "dienst", "diensten": "dienst", "afdeling": "dienst", "afdelingen": "dienst",
     "straat": "straat", "straten": "straat",
     "meetpunt": "sensor", "meetpunten": "sensor", "sensor": "sensor", "sensoren": "sensor",
+    "verkeersteller": "sensor", "luchtmeetpunt": "sensor", "geluidsmeter": "sensor", "toestel": "sensor",
     "status": "status", "statussen": "status",
 }
 # the GROUP BY variables of the catalogue that stand for those dimensions
@@ -93,11 +94,32 @@ def question_form(words: Sequence[str]) -> str | None:
     ws = set(words)
     if ws & COUNT_CUES and not ws & NOT_COUNT_CUES:
         return "grouped" if ws & GROUP_CUES else "figure"
-    if ws & COUNT_CUES:
+    if ws & COUNT_CUES or ws & (MAX_CUES | MIN_CUES | RANK_CUES):
+        # "welk type kwam het vaakst voor" asks for the top group, not a listing
         return None
     if ws & LIST_CUES or any(tuple(words[:len(start)]) == start for start in EXISTENCE_STARTS):
         return "list"
     return None
+
+
+def question_target(words: Sequence[str]) -> frozenset[str]:
+    """The dimension a "welke straat ..." / "in welke deelgemeente ..." question asks for: the
+    dimension word right after welk(e)."""
+    out = set()
+    for i, word in enumerate(words[:-1]):
+        if word in ("welk", "welke") and words[i + 1] in GROUP_WORDS:
+            out.add(GROUP_WORDS[words[i + 1]])
+    return frozenset(out)
+
+
+def example_ranked(example: Example) -> frozenset[str]:
+    """The dimension a ranking example (GROUP BY ... LIMIT 1) returns the top group of."""
+    if not re.search(r"\bLIMIT\s+1\b", example.sparql, re.I):
+        return frozenset()
+    clauses = re.findall(r"\bGROUP\s+BY\s+((?:\?\w+\s*)+)", example.sparql, re.I)
+    if not clauses:
+        return frozenset()
+    return frozenset(GROUP_VARS[v] for v in re.findall(r"\?(\w+)", clauses[-1]) if v in GROUP_VARS)
 
 
 def question_groups(words: Sequence[str]) -> frozenset[str]:
@@ -132,6 +154,9 @@ MIN_CUES = frozenset({"laagste", "laagst", "minimum", "minimale", "min", "diepte
                       "goedkoopste", "goedkoopst", "goedkoper", "stiller", "rustiger"})
 RECORD_NOUNS = {"melding": "melding", "meldingen": "melding", "dossier": "dossier", "dossiers": "dossier"}
 RANK_CUES = frozenset({"meeste", "minste", "meest", "minst", "vaakst", "zelden", "langst", "laatst", "eerst"})
+# "de meeste", "het vaakst": the top of a ranking; "de minste": the bottom
+MOST_CUES = frozenset({"meeste", "meest", "vaakst"})
+LEAST_CUES = frozenset({"minste", "minst"})
 AVG_CUES = frozenset({"gemiddelde", "gemiddeld", "doorsnee"})
 SUM_CUES = frozenset({"totaal", "som", "samen"})
 
@@ -156,10 +181,13 @@ def example_ops(example: Example) -> frozenset[str]:
 
 def question_ops(words: Sequence[str]) -> frozenset[str]:
     ws = set(words)
+    # "luider dan 65", "duurder dan 20 euro": a threshold, not a superlative
+    thresholds = {w for i, w in enumerate(words[:-2]) if words[i + 1] == "dan" and words[i + 2][:1].isdigit()}
+    ws_cues = ws - thresholds
     ops = set()
-    if ws & MAX_CUES or ("laatst" in ws and ws & CLOSING_CUES):
+    if ws_cues & MAX_CUES or ws & MOST_CUES or ("laatst" in ws and ws & CLOSING_CUES):
         ops.add("MAX")
-    if ws & MIN_CUES:
+    if ws_cues & MIN_CUES or ws & LEAST_CUES:
         ops.add("MIN")
     if ws & AVG_CUES:
         ops.add("AVG")
@@ -194,11 +222,15 @@ def ops_fit(wanted: frozenset[str], has: frozenset[str]) -> float:
     if "PLAIN" in wanted and has & {"TOP", "BOTTOM"}:
         score -= TOP_WITHOUT_SUPERLATIVE
     for op in wanted - {"PLAIN"}:
-        alternatives = {"MAX": {"MAX", "TOP"}, "MIN": {"MIN", "BOTTOM"}, "AVG": {"AVG"}, "SUM": {"SUM", "COUNT"}}[op]
-        if has & alternatives and not (op == "SUM" and has & {"TOP", "BOTTOM"}):
+        if op == "SUM":
+            # a count or sum of everything: not an average, an extreme or a top group
+            fits = bool(has & {"SUM", "COUNT"}) and not has & {"AVG", "MAX", "MIN", "TOP", "BOTTOM"}
+        else:
+            fits = bool(has & {"MAX": {"MAX", "TOP"}, "MIN": {"MIN", "BOTTOM"}, "AVG": {"AVG"}}[op])
+        if fits:
             score += 0.06
         elif has:
-            score -= 0.04
+            score -= OTHER_AGGREGATE
     return score
 
 
@@ -209,6 +241,14 @@ REC_MISMATCH = 0.25
 # group of a ranking, however alike the rest of the words ("hoeveel meldingen kwamen binnen" vs
 # "in welke deelgemeente kwamen de meeste meldingen binnen")
 TOP_WITHOUT_SUPERLATIVE = 0.3
+# "gemiddeld" answered with a maximum, "in totaal" with an average: another figure
+OTHER_AGGREGATE = 0.1
+# "welke straat heeft de meeste adressen": a ranking of streets, not of deelgemeenten
+TARGET_FIT, TARGET_MISFIT = 0.08, -0.08
+# an example whose every phrasing negates ("geen meldingen", "niet gratis") does not answer a
+# question without a negation
+NEGATION_MISSING = 0.15
+NEGATION_WORDS = frozenset({"geen", "niet", "zonder", "ontbreekt", "ontbreken", "behalve", "uitgezonderd"})
 # "per deelgemeente" answered by an example split by deelgemeente, or by anything else
 GROUP_FIT, GROUP_MISFIT = 0.12, -0.06
 
@@ -270,6 +310,8 @@ class Retriever:
         self.forms = [example_form(e) for e in examples]
         self.ops = [example_ops(e) for e in examples]
         self.groups = [example_groups(e) for e in examples]
+        self.ranked = [example_ranked(e) for e in examples]
+        self.negative = [all(set(self.normalise(q).tokens) & NEGATION_WORDS for q in e.questions) for e in examples]
         self._cache: dict[str, np.ndarray] = {}
         self._cache_lock = threading.Lock()
         for i, example in enumerate(examples):
@@ -351,7 +393,8 @@ class Retriever:
 
     def rank(self, variants: dict | str, mention_kinds: set[str], visible_graphs: set[str],
              top: int = 5, form: str | None = None, ops: frozenset[str] = frozenset(),
-             groups: frozenset[str] = frozenset()) -> list[Candidate]:
+             groups: frozenset[str] = frozenset(), target: frozenset[str] = frozenset(),
+             negated: bool = True) -> list[Candidate]:
         if isinstance(variants, str):
             variants = {None: variants}
         keys = list(variants)
@@ -387,6 +430,10 @@ class Retriever:
                 score += ops_fit(ops, self.ops[i])
             if groups and in_scope:
                 score += GROUP_FIT if groups & self.groups[i] else GROUP_MISFIT
+            if target and in_scope and self.ranked[i]:
+                score += TARGET_FIT if target & self.ranked[i] else TARGET_MISFIT
+            if not negated and in_scope and self.negative[i]:
+                score -= NEGATION_MISSING
             unused = {k for k in mention_kinds & TELLING_KINDS if k not in kinds}
             score -= 0.06 * len(unused)
             out.append(Candidate(example, round(score, 4), round(e, 4), round(lex, 4), text, fillable))

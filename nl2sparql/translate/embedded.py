@@ -13,7 +13,7 @@ from nl2sparql.translate import Translation, TranslationRequest
 
 LITERAL_KINDS = {"dossiernummer", "meldingnummer", "capakey", "sociaaldossiernummer", "huisnummer", "document",
                  "tijd"}
-FLAG_KINDS = {"open", "spoed", "normaal", "anoniem"}
+FLAG_KINDS = {"open", "spoed", "normaal", "anoniem", "niet_anoniem"}
 # flags whose value is a codelist IRI (a status the question names without a linked label)
 IRI_FLAG_KINDS = {"gebouwstatus", "adresstatus", "niet_adresstatus"}
 

@@ -12,9 +12,9 @@ import pytest
 from nl2sparql.catalogue import load_catalogue
 from nl2sparql.linker import Mention
 from nl2sparql.normalise import Normaliser, tokens
-from nl2sparql.pipeline import BOTH_STATES, _closing, _flags
-from nl2sparql.retrieve import (example_form, example_groups, example_ops, ops_fit, question_form, question_groups,
-                                question_ops)
+from nl2sparql.pipeline import BOTH_STATES, _closing, _dominated, _flags
+from nl2sparql.retrieve import (NEGATION_WORDS, Retriever, example_groups, example_ops, example_ranked, ops_fit,
+                                question_form, question_groups, question_ops, question_target)
 
 CATALOGUE = {e.id: e for e in load_catalogue()}
 ADRESSTATUS = "https://data.vlaanderen.be/id/concept/adresstatus/"
@@ -48,6 +48,24 @@ def test_example_groups_come_from_the_outer_group_by_of_a_table_only():
     assert example_groups(CATALOGUE["meldingen.aantal"]) == set()
 
 
+def test_the_target_of_a_ranking_is_the_noun_after_welke():
+    assert question_target(words("Welke straat telt de meeste huisnummers?")) == {"straat"}
+    assert question_target(words("In welke deelgemeente wonen de meeste mensen?")) == {"deelgemeente"}
+    assert question_target(words("Welk meldingstype kwam vorige maand het vaakst voor?")) == {"type"}
+    assert question_target(words("Welke verkeersteller was het drukst?")) == {"sensor"}
+    assert example_ranked(CATALOGUE["straat.meeste_adressen"]) == {"straat"}
+    assert example_ranked(CATALOGUE["deelgemeente.meeste_adressen"]) == {"deelgemeente"}
+    assert example_ranked(CATALOGUE["meldingen.per_type"]) == set()
+
+
+def test_examples_that_always_negate_need_a_negated_question():
+    retriever = Retriever(list(CATALOGUE.values()), None)
+    negative = {e.id for e, neg in zip(retriever.examples, retriever.negative) if neg}
+    assert "deelgemeenten.zonder_meldingen" in negative
+    assert "meldingen.lijst" not in negative and "product.kost" not in negative
+    assert {"geen", "niet", "zonder"} <= NEGATION_WORDS
+
+
 # --- forms and operations ------------------------------------------------------------------------
 
 def test_existence_questions_want_the_list():
@@ -62,8 +80,25 @@ def test_totals_want_a_count_or_a_sum_not_an_extreme():
     assert {"SUM", "PLAIN"} <= wanted
     total, maximum = example_ops(CATALOGUE["sensor.totaal"]), example_ops(CATALOGUE["sensor.maximum"])
     assert ops_fit(wanted, total) > ops_fit(wanted, maximum)
+    # an average that also counts its measurements is still an average
+    assert ops_fit(wanted, total) > ops_fit(wanted, example_ops(CATALOGUE["sensor.gemiddelde"]))
     # a superlative is not a total
     assert "SUM" not in question_ops(words("wat was in totaal de hoogste waarde"))
+
+
+def test_averages_are_not_maxima_and_thresholds_are_not_superlatives():
+    wanted = question_ops(words("hoe hoog was het stikstofdioxide gemiddeld aan het station"))
+    assert ops_fit(wanted, example_ops(CATALOGUE["sensor.gemiddelde"])) - \
+        ops_fit(wanted, example_ops(CATALOGUE["sensor.maximum"])) >= 0.15
+    assert "MAX" not in question_ops(words("hoeveel uur was het drukker dan 300 voertuigen"))
+    assert "MAX" in question_ops(words("welke teller was het drukker, de ene of de andere"))
+    assert "MAX" in question_ops(words("welke deelgemeente heeft de meeste meldingen"))
+    assert "MIN" in question_ops(words("welke deelgemeente heeft de minste adressen"))
+
+
+def test_a_ranking_question_is_not_a_listing():
+    assert question_form(words("Welk meldingstype kwam het vaakst voor?")) is None
+    assert question_form(words("Welke meldingen kwamen vandaag binnen?")) == "list"
 
 
 def test_a_plain_count_is_far_from_a_ranking():
@@ -99,6 +134,24 @@ def test_open_and_closed_together_is_no_status_filter():
                  "dossiers openstaand en afgesloten"):
         assert BOTH_STATES.search(text), text
     assert not BOTH_STATES.search("hoeveel open dossiers zijn er en hoeveel zijn afgesloten")
+
+
+def test_not_anonymous_is_its_own_flag():
+    assert "niet_anoniem" in _flags("hoeveel meldingen zijn niet anoniem gedaan")
+    assert "anoniem" not in _flags("hoeveel meldingen zijn niet anoniem gedaan")
+    assert "niet_anoniem" in _flags("tel de meldingen met een gekende melder")
+    assert "anoniem" in _flags("hoeveel anonieme meldingen") and "niet_anoniem" not in _flags("hoeveel anonieme meldingen")
+
+
+def test_a_naming_mention_owns_its_words():
+    square = Mention("straat", "s", "Grote Markt", 1.0, frozenset({4, 5}))
+    stall = Mention("product", "p", "Standplaats op de wekelijkse markt", 0.75, frozenset({5}))
+    kept = _dominated([square, stall])
+    assert kept == [square]
+    # a product and a dossier type of one name are both readings
+    product = Mention("product", "p", "Adreswijziging", 0.75, frozenset({3}))
+    dossiertype = Mention("dossiertype", "t", "adreswijziging", 1.0, frozenset({3}))
+    assert _dominated([product, dossiertype]) == [product, dossiertype]
 
 
 def test_a_closing_status_becomes_a_closing_event():
@@ -164,6 +217,19 @@ def test_addresses_by_register_status(asker, principals, gate):
     a = asker.ask(f"Geef de gehistoreerde adressen van de {street}", principals["publiek"])
     assert a.status == "answered" and a.matched_example == "straat.adressen", a
     assert a.rows and all(r["status"] == "gehistoreerd" for r in a.rows)
+
+
+def test_a_question_without_negation_is_not_answered_by_a_negating_example(asker, principals):
+    a = asker.ask("Welke meldingen over graffiti kwamen er vorige maand binnen?", principals["balie"])
+    assert a.matched_example != "deelgemeenten.zonder_meldingen", a
+
+
+def test_known_reporters_are_counted(asker, principals, gate):
+    a = asker.ask("Tel de meldingen die niet anoniem zijn binnengekomen", principals["balie"])
+    assert a.status == "answered" and a.matched_example == "meldingen.aantal", a
+    expected = _count(gate, principals["beheerder"], "SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE { GRAPH "
+                      "<https://data.tienen.be/graph/meldingen> { ?m <https://w3id.org/schakel/ns#melder> ?x } }")
+    assert a.rows[0]["aantal"] == expected
 
 
 def test_social_count_in_a_period_for_the_social_service(asker, principals):
