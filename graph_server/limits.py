@@ -8,7 +8,7 @@ deadline check in between, so most runaway queries stop at the deadline; a query
 computes for long before its first row (a huge GROUP BY or COUNT) keeps its thread until
 Oxigraph is done. The client still gets 503 at the deadline, and because evaluation slots are
 bounded (`[server] max_concurrent_queries`), such queries can never take every core: when all
-slots are held, new queries get 503 at once instead of piling up.
+slots are held, a new query waits for one for up to one query timeout, then gets 503.
 """
 
 from __future__ import annotations
