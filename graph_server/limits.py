@@ -16,8 +16,10 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -44,13 +46,53 @@ class Deadline:
             raise QueryTimeout(f"the query did not finish within {self.seconds:g} s")
 
 
+_BUSY = "the server is busy with other queries; try again shortly"
+
+
+class FairSlots:
+    """Evaluation slots handed out first come, first served, to waiters on the event loop and
+    in threads alike. (Polling for a free slot let late requests overtake early ones under
+    load, and the overtaken ones ran past their wait limit: 503s a queue avoids.)"""
+
+    def __init__(self, count: int):
+        self._free = count
+        self._waiters: deque[Future] = deque()
+        self._lock = threading.Lock()
+
+    def request(self) -> Future:
+        """A future that is done once the caller holds a slot."""
+        ticket: Future = Future()
+        with self._lock:
+            if self._free > 0 and not self._waiters:
+                self._free -= 1
+                ticket.set_result(None)
+            else:
+                self._waiters.append(ticket)
+        return ticket
+
+    def withdraw(self, ticket: Future) -> None:
+        """Stop waiting; a slot granted in the meantime is passed on."""
+        with self._lock:
+            if ticket.cancel():
+                self._waiters.remove(ticket)
+                return
+        self.release()
+
+    def release(self) -> None:
+        with self._lock:
+            if self._waiters:
+                self._waiters.popleft().set_result(None)
+            else:
+                self._free += 1
+
+
 class QueryRunner:
     """Runs `fn(deadline)` in a daemon worker thread and waits at most the timeout for it."""
 
     def __init__(self, timeout_seconds: float, max_concurrent: int = 4):
         self.timeout_seconds = timeout_seconds
         self.max_concurrent = max_concurrent
-        self._slots = threading.BoundedSemaphore(max_concurrent)
+        self._slots = FairSlots(max_concurrent)
 
     def _start(self, fn: Callable[[Deadline], T], timeout: float) -> tuple[Future, Deadline]:
         """Start `fn` in a worker thread; the caller already holds a slot."""
@@ -73,11 +115,15 @@ class QueryRunner:
     async def _acquire_slot(self) -> None:
         """Queue for a slot for up to one query timeout without blocking the event loop (a
         blocking wait here froze every other request), then give up with 503."""
-        give_up = time.monotonic() + self.timeout_seconds
-        while not self._slots.acquire(blocking=False):
-            if time.monotonic() >= give_up:
-                raise ServerBusy("the server is busy with other queries; try again shortly")
-            await asyncio.sleep(0.005)
+        ticket = self._slots.request()
+        try:
+            done, _ = await asyncio.wait({asyncio.wrap_future(ticket)}, timeout=self.timeout_seconds)
+        except asyncio.CancelledError:  # the client went away while waiting
+            self._slots.withdraw(ticket)
+            raise
+        if not done:
+            self._slots.withdraw(ticket)
+            raise ServerBusy(_BUSY)
 
     async def run(self, fn: Callable[[Deadline], T], timeout: float | None = None) -> T:
         timeout = self.timeout_seconds if timeout is None else timeout
@@ -91,8 +137,12 @@ class QueryRunner:
     def run_sync(self, fn: Callable[[Deadline], T], timeout: float | None = None) -> T:
         """The same for synchronous callers (e.g. /ask handlers running in a threadpool)."""
         timeout = self.timeout_seconds if timeout is None else timeout
-        if not self._slots.acquire(timeout=self.timeout_seconds):
-            raise ServerBusy("the server is busy with other queries; try again shortly")
+        ticket = self._slots.request()
+        try:
+            ticket.result(timeout=self.timeout_seconds)
+        except FutureTimeout:
+            self._slots.withdraw(ticket)
+            raise ServerBusy(_BUSY) from None
         future, deadline = self._start(fn, timeout)
         try:
             return future.result(timeout + 0.05)
