@@ -396,7 +396,8 @@ def _narrow_by_description(rows: list[dict], request: TranslationRequest) -> lis
     description the question names, when it names some and not others."""
     if len(rows) < 2 or not all("omschrijving" in r for r in rows):
         return rows
-    entity_words = {w for m in request.mentions for w in tokens(m.label)}
+    # the words naming the thing itself; a day or a status in the question still narrows
+    entity_words = {w for m in request.mentions if m.kind in NAMING_KINDS | {"product"} for w in tokens(m.label)}
     asked = {_stem(w) for w in request.normalised.tokens
              if len(w) >= 4 and w not in entity_words and w not in ("procedure", "kost", "kosten", "prijs")}
     if not asked:

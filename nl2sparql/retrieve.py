@@ -43,7 +43,7 @@ PLACEHOLDER = {
 # probably not what was asked).
 TELLING_KINDS = frozenset({"dossiernummer", "meldingnummer", "capakey", "sociaaldossiernummer", "huisnummer",
                            "periode", "dag", "tijd", "getal", "persoon", "anoniem", "gebouwstatus", "adresstatus",
-                           "niet_adresstatus", "dossiersluiting", "meldingsluiting"})
+                           "niet_adresstatus", "dossiersluiting", "meldingsluiting", "straat"})
 
 
 _AGG = re.compile(r"\(\s*(COUNT|SUM|AVG|MAX|MIN)\s*\(", re.I)
@@ -78,10 +78,14 @@ EXISTENCE_STARTS = (("heeft",), ("hebben",), ("is", "er"), ("zijn", "er"), ("sta
 
 def example_form(example: Example) -> str:
     """'figure' when the example's SELECT computes one figure (a count, sum, average or extreme,
-    or the top group), 'grouped' for a figure per group, 'list' otherwise."""
+    or the top group), 'grouped' for a figure per group, 'counted_list' for a count with its
+    members, 'list' otherwise."""
     head, _, tail = example.sparql.partition("WHERE")
     if not _AGG.search(head):
         return "list"
+    if re.search(r"\bGROUP_CONCAT\s*\(", head, re.I):
+        # counts and lists its members ("12 huisnummers: 1, 2, 3 ..."): a figure and a list
+        return "counted_list"
     grouped = re.search(r"\bGROUP\s+BY\b", tail, re.I) and not re.search(r"\bLIMIT\s+1\b", tail, re.I)
     # a grouped query that also returns a label per row is a table; one without is a figure per item
     return "grouped" if grouped else "figure"
@@ -244,7 +248,7 @@ TOP_WITHOUT_SUPERLATIVE = 0.3
 # "gemiddeld" answered with a maximum, "in totaal" with an average: another figure
 OTHER_AGGREGATE = 0.1
 # "welke straat heeft de meeste adressen": a ranking of streets, not of deelgemeenten
-TARGET_FIT, TARGET_MISFIT = 0.08, -0.08
+TARGET_FIT, TARGET_MISFIT = 0.08, -0.2
 # an example whose every phrasing negates ("geen meldingen", "niet gratis") does not answer a
 # question without a negation
 NEGATION_MISSING = 0.15
@@ -253,7 +257,8 @@ NEGATION_WORDS = frozenset({"geen", "niet", "zonder", "ontbreekt", "ontbreken", 
 GROUP_FIT, GROUP_MISFIT = 0.12, -0.06
 
 FORM_FIT = {("figure", "figure"): 0.05, ("grouped", "grouped"): 0.05, ("list", "list"): 0.05,
-            ("figure", "grouped"): -0.04, ("grouped", "figure"): -0.04}
+            ("figure", "grouped"): -0.04, ("grouped", "figure"): -0.04,
+            ("figure", "counted_list"): 0.05, ("list", "counted_list"): 0.05, ("grouped", "counted_list"): -0.04}
 
 
 class Embedder:

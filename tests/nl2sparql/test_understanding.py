@@ -13,8 +13,8 @@ from nl2sparql.catalogue import load_catalogue
 from nl2sparql.linker import Mention
 from nl2sparql.normalise import Normaliser, tokens
 from nl2sparql.pipeline import BOTH_STATES, _closing, _dominated, _flags
-from nl2sparql.retrieve import (NEGATION_WORDS, Retriever, example_groups, example_ops, example_ranked, ops_fit,
-                                question_form, question_groups, question_ops, question_target)
+from nl2sparql.retrieve import (FORM_FIT, NEGATION_WORDS, Retriever, example_form, example_groups, example_ops,
+                                example_ranked, ops_fit, question_form, question_groups, question_ops, question_target)
 
 CATALOGUE = {e.id: e for e in load_catalogue()}
 ADRESSTATUS = "https://data.vlaanderen.be/id/concept/adresstatus/"
@@ -94,6 +94,12 @@ def test_averages_are_not_maxima_and_thresholds_are_not_superlatives():
     assert "MAX" in question_ops(words("welke teller was het drukker, de ene of de andere"))
     assert "MAX" in question_ops(words("welke deelgemeente heeft de meeste meldingen"))
     assert "MIN" in question_ops(words("welke deelgemeente heeft de minste adressen"))
+
+
+def test_a_count_with_its_members_answers_how_many_and_which():
+    assert example_form(CATALOGUE["straat.huisnummers"]) == "counted_list"
+    assert FORM_FIT[("figure", "counted_list")] > 0 and FORM_FIT[("list", "counted_list")] > 0
+    assert example_form(CATALOGUE["adressen.aantal_straat"]) == "figure"
 
 
 def test_a_ranking_question_is_not_a_listing():
@@ -230,6 +236,23 @@ def test_known_reporters_are_counted(asker, principals, gate):
     expected = _count(gate, principals["beheerder"], "SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE { GRAPH "
                       "<https://data.tienen.be/graph/meldingen> { ?m <https://w3id.org/schakel/ns#melder> ?x } }")
     assert a.rows[0]["aantal"] == expected
+
+
+def test_a_day_in_the_question_narrows_the_costs(asker, principals):
+    a = asker.ask("Welk bedrag betaal je voor een huwelijk op zaterdag?", principals["publiek"])
+    assert a.status == "answered" and a.matched_example == "product.kost", a
+    assert len(a.rows) == 1 and "zaterdag" in a.rows[0]["omschrijving"]
+
+
+def test_a_named_street_is_not_ignored(asker, principals, gate):
+    rows = gate.evaluate(principals["beheerder"], """SELECT ?naam WHERE { GRAPH ?g {
+        ?a <https://data.vlaanderen.be/ns/adres#isToegekendAan> ?b ; <https://data.vlaanderen.be/ns/adres#heeftStraatnaam> ?s .
+        ?b <https://data.vlaanderen.be/ns/gebouw#Gebouw.status> <https://data.vlaanderen.be/id/concept/gebouwstatus/gerealiseerd> }
+        GRAPH ?h { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?naam } } LIMIT 1""", max_rows=1).rows()
+    street = rows[0]["naam"].value
+    a = asker.ask(f"Geef de gerealiseerde gebouwen van de {street}", principals["publiek"])
+    assert a.status == "answered" and a.matched_example == "straat.gebouwen", a
+    assert a.rows and all(r["status"] == "gerealiseerd" for r in a.rows)
 
 
 def test_social_count_in_a_period_for_the_social_service(asker, principals):
