@@ -16,10 +16,9 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -50,9 +49,9 @@ _BUSY = "the server is busy with other queries; try again shortly"
 
 
 class FairSlots:
-    """Evaluation slots handed out first come, first served, to waiters on the event loop and
-    in threads alike. (Polling for a free slot let late requests overtake early ones under
-    load, and the overtaken ones ran past their wait limit: 503s a queue avoids.)"""
+    """Evaluation slots handed out first come, first served. (Polling for a free slot let late
+    requests overtake early ones under load, and the overtaken ones ran past their wait limit:
+    503s a queue avoids.)"""
 
     def __init__(self, count: int):
         self._free = count
@@ -86,20 +85,48 @@ class FairSlots:
                 self._free += 1
 
 
+# A query kind whose evaluations took longer than this (on average) is run in the long lane.
+LONG_QUERY_SECONDS = 0.25
+
+
 class QueryRunner:
-    """Runs `fn(deadline)` in a daemon worker thread and waits at most the timeout for it."""
+    """Runs `fn(deadline)` in a daemon worker thread and waits at most the timeout for it.
+
+    Two lanes of slots keep lookups from queueing behind reporting queries: a request that
+    names its `kind` (the SPARQL endpoint passes the query's shape) goes to the long lane once
+    that kind has taken LONG_QUERY_SECONDS or more on average; anything else, and every kind
+    seen for the first time, takes the short lane. With `max_concurrent` slots, half of them
+    (rounded down) form the long lane; with one slot there is one lane."""
 
     def __init__(self, timeout_seconds: float, max_concurrent: int = 4):
         self.timeout_seconds = timeout_seconds
         self.max_concurrent = max_concurrent
-        self._slots = FairSlots(max_concurrent)
+        long_slots = max_concurrent // 2
+        short = FairSlots(max_concurrent - long_slots)
+        self._lanes = {"short": short, "long": FairSlots(long_slots) if long_slots else short}
+        self._costs: OrderedDict[str, float] = OrderedDict()  # kind -> mean seconds, recent first
+        self._costs_lock = threading.Lock()
 
-    def _start(self, fn: Callable[[Deadline], T], timeout: float) -> tuple[Future, Deadline]:
-        """Start `fn` in a worker thread; the caller already holds a slot."""
+    def lane_for(self, kind: str | None) -> str:
+        with self._costs_lock:
+            cost = self._costs.get(kind) if kind is not None else None
+        return "long" if cost is not None and cost >= LONG_QUERY_SECONDS else "short"
+
+    def _learn(self, kind: str, seconds: float) -> None:
+        with self._costs_lock:
+            previous = self._costs.pop(kind, None)
+            self._costs[kind] = seconds if previous is None else 0.5 * previous + 0.5 * seconds
+            if len(self._costs) > 4096:
+                self._costs.popitem(last=False)
+
+    def _start(self, fn: Callable[[Deadline], T], timeout: float, slots: FairSlots,
+               kind: str | None) -> Future:
+        """Start `fn` in a worker thread; the caller already holds a slot of `slots`."""
         deadline = Deadline(timeout)
         future: Future = Future()
 
         def work() -> None:
+            started = time.monotonic()
             try:
                 if not future.set_running_or_notify_cancel():
                     return
@@ -107,46 +134,35 @@ class QueryRunner:
             except BaseException as exc:  # noqa: BLE001 - handed to the waiting request
                 future.set_exception(exc)
             finally:
-                self._slots.release()
+                slots.release()
+                if kind is not None:
+                    self._learn(kind, time.monotonic() - started)
 
         threading.Thread(target=work, name="schakel-query", daemon=True).start()
-        return future, deadline
+        return future
 
-    async def _acquire_slot(self) -> None:
+    async def _acquire_slot(self, slots: FairSlots) -> None:
         """Queue for a slot for up to one query timeout without blocking the event loop (a
         blocking wait here froze every other request), then give up with 503."""
-        ticket = self._slots.request()
+        ticket = slots.request()
         try:
             done, _ = await asyncio.wait({asyncio.wrap_future(ticket)}, timeout=self.timeout_seconds)
         except asyncio.CancelledError:  # the client went away while waiting
-            self._slots.withdraw(ticket)
+            slots.withdraw(ticket)
             raise
         if not done:
-            self._slots.withdraw(ticket)
+            slots.withdraw(ticket)
             raise ServerBusy(_BUSY)
 
-    async def run(self, fn: Callable[[Deadline], T], timeout: float | None = None) -> T:
+    async def run(self, fn: Callable[[Deadline], T], timeout: float | None = None, *,
+                  kind: str | None = None) -> T:
         timeout = self.timeout_seconds if timeout is None else timeout
-        await self._acquire_slot()
-        future, deadline = self._start(fn, timeout)
+        slots = self._lanes[self.lane_for(kind)]
+        await self._acquire_slot(slots)
+        future = self._start(fn, timeout, slots, kind)
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future), timeout + 0.05)
         except asyncio.TimeoutError:
-            raise QueryTimeout(f"the query did not finish within {timeout:g} s") from None
-
-    def run_sync(self, fn: Callable[[Deadline], T], timeout: float | None = None) -> T:
-        """The same for synchronous callers (e.g. /ask handlers running in a threadpool)."""
-        timeout = self.timeout_seconds if timeout is None else timeout
-        ticket = self._slots.request()
-        try:
-            ticket.result(timeout=self.timeout_seconds)
-        except FutureTimeout:
-            self._slots.withdraw(ticket)
-            raise ServerBusy(_BUSY) from None
-        future, deadline = self._start(fn, timeout)
-        try:
-            return future.result(timeout + 0.05)
-        except TimeoutError:
             raise QueryTimeout(f"the query did not finish within {timeout:g} s") from None
 
 

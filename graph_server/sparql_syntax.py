@@ -178,13 +178,14 @@ def parse_query(text: str, base_iri: str | None = None) -> ParsedQuery:
 
     rdflib's parse costs 5-170 ms, more than Oxigraph needs to answer a lookup, and clients
     mostly send a few query shapes with other values in them. So the query is parsed once per
-    shape: its string and number literals blanked and its IRIs numbered (`_shape_of`). What
+    shape: its string and number literals blanked and its IRIs numbered (`query_shape`). What
     this module reads from a query (form, FROM graphs, pattern keys) does not depend on literal
-    values, and IRIs are mapped back. Errors come from parsing the text itself, so their
+    values, and IRIs are mapped back. (The query runner also uses the shape, to learn which
+    kinds of query run long.) Errors come from parsing the text itself, so their
     positions are the caller's (exceptions are not cached: a refused query is parsed again)."""
     if _SHAPE_IRI in text:  # a placeholder written by the client would map back wrongly
         return _parse_query_text(text, base_iri)
-    shape, iris = _shape_of(text)
+    shape, iris = query_shape(text)
     try:
         parsed = _parse_query_text(shape, base_iri)
     except (SparqlSyntaxError, ForbiddenFeature):
@@ -204,7 +205,8 @@ _SHAPE_IRI = "urn:x-schakel-shape:"
 _DIGITS = re.compile(r"\d+")
 
 
-def _shape_of(text: str) -> tuple[str, list[str]]:
+@lru_cache(maxsize=256)
+def query_shape(text: str) -> tuple[str, tuple[str, ...]]:
     """The text with every untyped string literal emptied (rdflib converts typed ones to values
     while parsing, and logs an error for an empty date), every digit run made 0 and every
     absolute IRI outside PREFIX/BASE (prefixed names resolve against those) and other than
@@ -229,7 +231,7 @@ def _shape_of(text: str) -> tuple[str, list[str]]:
         parts.append(replacement)
         pos = token.end
     parts.append(text[pos:])
-    return "".join(parts), list(iris)
+    return "".join(parts), tuple(iris)
 
 
 def _typed(tokens: list[Token], i: int) -> bool:

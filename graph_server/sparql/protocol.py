@@ -25,7 +25,7 @@ from graph_server.sparql.http import (
     read_body,
     require_utf8,
 )
-from graph_server.sparql_syntax import ForbiddenFeature, SparqlSyntaxError
+from graph_server.sparql_syntax import ForbiddenFeature, SparqlSyntaxError, query_shape
 
 QUERY_DATASET_PARAMS = ("default-graph-uri", "named-graph-uri")
 UPDATE_DATASET_PARAMS = ("using-graph-uri", "using-named-graph-uri")
@@ -137,7 +137,8 @@ async def run_query(ctx: ServerContext, request: Request, principal: Principal, 
         return fmt, (outcome.form, outcome.size, outcome.truncated), body
 
     try:
-        fmt, (form, size, truncated), body = await ctx.runner.run(work)
+        shape, _ = await asyncio.to_thread(query_shape, text)
+        fmt, (form, size, truncated), body = await ctx.runner.run(work, kind=shape)
     except Exception as exc:  # every failure becomes a clear status; none crashes the worker
         error = _error_from(exc)
         ctx.audit.record(principal=principal.name, role=principal.role, operation="query",

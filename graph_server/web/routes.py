@@ -345,7 +345,8 @@ def web_router(ctx: ServerContext, *, settings: WebSettings | None = None, asker
                                    escalations=load_escalations(ctx.config), days=days)
 
         try:
-            board = await ctx.runner.run(lambda deadline: build(), timeout=max(30.0, ctx.runner.timeout_seconds))
+            board = await ctx.runner.run(lambda deadline: build(), timeout=max(30.0, ctx.runner.timeout_seconds),
+                                         kind="dashboard")
         except (QueryTimeout, ServerBusy) as exc:
             return render(request, "fout.html", 503, session=session, melding=f"Het dashboard kon niet berekend worden: {exc}")
         return render(request, "dashboard.html", session=session, board=board, days_options=DASHBOARD_DAYS)

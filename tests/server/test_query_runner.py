@@ -1,6 +1,7 @@
 """The evaluation slots of the query runner: first come, first served; a waiter that gives up
 (timeout or a client that went away) never takes a slot with it; the event loop keeps serving
-while requests wait."""
+while requests wait; kinds of query that ran long move to their own lane, so lookups do not
+queue behind them."""
 
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ def test_waiting_runs_in_order_and_a_busy_server_answers_503_after_the_timeout()
         return waited
 
     assert asyncio.run(overloaded()) >= 0.9
-    assert runner.run_sync(lambda d: "free again") == "free again"
+    assert asyncio.run(runner.run(lambda d: "free again")) == "free again"
 
 
 def test_a_client_that_goes_away_while_queued_leaves_no_slot_behind():
@@ -103,3 +104,27 @@ def test_a_client_that_goes_away_while_queued_leaves_no_slot_behind():
         return await runner.run(lambda d: "next")
 
     assert asyncio.run(scenario()) == "next"
+
+
+def test_a_kind_that_ran_long_moves_to_the_long_lane_and_lookups_pass_it(monkeypatch):
+    monkeypatch.setattr("graph_server.limits.LONG_QUERY_SECONDS", 0.05)
+    runner = QueryRunner(timeout_seconds=2.0, max_concurrent=2)  # one short, one long slot
+    assert runner.lane_for("report") == runner.lane_for(None) == "short"
+    asyncio.run(runner.run(lambda d: time.sleep(0.1), kind="report"))
+    assert runner.lane_for("report") == "long"
+    asyncio.run(runner.run(lambda d: None, kind="lookup"))
+    assert runner.lane_for("lookup") == "short"
+    blocker = threading.Event()
+
+    async def scenario():
+        report = asyncio.ensure_future(runner.run(lambda d: blocker.wait(3), kind="report"))
+        await asyncio.sleep(0.05)
+        second_report = asyncio.ensure_future(runner.run(lambda d: "report 2", kind="report"))
+        lookup = await runner.run(lambda d: "lookup", kind="lookup")
+        # the lookup was answered while the first report still held the long lane's one slot
+        assert not report.done() and not second_report.done()
+        blocker.set()
+        return lookup, await second_report, await report
+
+    lookup, second, _ = asyncio.run(scenario())
+    assert (lookup, second) == ("lookup", "report 2")

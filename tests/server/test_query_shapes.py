@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from graph_server.sparql_syntax import (
-    ForbiddenFeature, SparqlSyntaxError, _parse_query_text, _shape_of, parse_query,
+    ForbiddenFeature, SparqlSyntaxError, _parse_query_text, query_shape, parse_query,
 )
 
 G1, G2 = "https://data.tienen.be/graph/catalogus", "https://data.tienen.be/graph/sociaal"
@@ -35,8 +35,8 @@ def test_the_shape_keeps_prefixes_rdf_type_and_the_grammar():
     text = ('PREFIX ex: <https://example.test/> BASE <https://base.test/> SELECT * WHERE { '
             '?s <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> ex:C ; '
             "ex:t '''long\nstring''' ; ex:u <relative> ; ex:n 1.5e3, -7, 12. } LIMIT 10")
-    shape, iris = _shape_of(text)
-    assert iris == []
+    shape, iris = query_shape(text)
+    assert iris == ()
     assert "<https://example.test/>" in shape and "<https://base.test/>" in shape
     assert "0.0e0, -0, 0. }" in shape and "''''''" in shape and "LIMIT 0" in shape
     assert parse_query(text).pattern_keys == {("c", "https://example.test/C"), ("p", "https://example.test/n"),
@@ -71,4 +71,4 @@ def test_typed_literals_keep_their_value_so_rdflib_logs_no_conversion_error(capl
     with caplog.at_level("WARNING"):
         parse_query(text)
     assert not caplog.records
-    assert '"2025-03-01"^^xsd:date' in _shape_of(text)[0]
+    assert '"2025-03-01"^^xsd:date' in query_shape(text)[0]
