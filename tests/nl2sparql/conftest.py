@@ -57,6 +57,18 @@ def settings_for(config, var: Path, **escalation):
 
 
 @pytest.fixture(scope="session")
+def today() -> date:
+    return TODAY
+
+
+@pytest.fixture(scope="session")
+def make_settings():
+    """`settings_for` as a fixture: test modules do not import this conftest (`tests` is not a
+    package on the path when pytest is run as `pytest`)."""
+    return settings_for
+
+
+@pytest.fixture(scope="session")
 def embedder(config):
     from nl2sparql.retrieve import Embedder
 

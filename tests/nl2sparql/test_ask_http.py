@@ -10,7 +10,6 @@ import uvicorn
 
 from graph_server.app import build_context, create_app
 from graph_server.auth import ApiKeyStore, api_keys_path
-from tests.nl2sparql.conftest import TODAY
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import time
 
 from nl2sparql.answer import dutch_date, euro, number
 from nl2sparql.timeexpr import find_period
-from tests.nl2sparql.conftest import TODAY
 
 
 def test_dutch_formats():
@@ -16,12 +15,12 @@ def test_dutch_formats():
     assert dutch_date("2026-03-03") == "3 maart 2026"
 
 
-def test_time_expressions_use_the_injected_clock():
-    p = find_period("hoeveel dossiers vorige maand", TODAY)
+def test_time_expressions_use_the_injected_clock(today):
+    p = find_period("hoeveel dossiers vorige maand", today)
     assert (p.start.isoformat(), p.end.isoformat()) == ("2026-10-01", "2026-10-31")
-    p = find_period("sinds januari", TODAY)
+    p = find_period("sinds januari", today)
     assert (p.start.isoformat(), p.end.isoformat()) == ("2026-01-01", "2026-11-29")
-    assert find_period("dit jaar", TODAY).start.isoformat() == "2026-01-01"
+    assert find_period("dit jaar", today).start.isoformat() == "2026-01-01"
 
 
 def test_product_cost_is_answered_for_the_public(asker, principals):

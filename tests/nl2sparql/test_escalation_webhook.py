@@ -8,7 +8,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from nl2sparql.escalate import Escalator
-from tests.nl2sparql.conftest import settings_for
 
 
 @pytest.fixture()
@@ -33,11 +32,12 @@ def receiver():
     server.shutdown()
 
 
-def test_escalation_is_recorded_and_posted_with_retries(config, gate, embedder, receiver, tmp_path, principals):
+def test_escalation_is_recorded_and_posted_with_retries(config, gate, embedder, receiver, tmp_path, principals,
+                                                        make_settings):
     from nl2sparql.pipeline import Asker
 
     url, received = receiver
-    settings = settings_for(config, tmp_path, webhook_url=url, retries=3, backoff_seconds=0.05)
+    settings = make_settings(config, tmp_path, webhook_url=url, retries=3, backoff_seconds=0.05)
     asker = Asker(config, gate, settings=settings, embedder=embedder)
     a = asker.ask("Welke steun ontvangt iemand van het OCMW, toon alle leefloondossiers", principals["balie"])
     assert a.status == "escalated", a
@@ -52,8 +52,8 @@ def test_escalation_is_recorded_and_posted_with_retries(config, gate, embedder, 
     assert asker.escalator.undelivered() == []
 
 
-def test_undelivered_escalations_are_kept_for_a_resend(config, tmp_path, principals):
-    settings = settings_for(config, tmp_path, webhook_url="http://127.0.0.1:9/unreachable", retries=1,
+def test_undelivered_escalations_are_kept_for_a_resend(config, tmp_path, principals, make_settings):
+    settings = make_settings(config, tmp_path, webhook_url="http://127.0.0.1:9/unreachable", retries=1,
                             backoff_seconds=0.01, timeout_seconds=0.5)
     escalator = Escalator(config, settings.escalation)
     record = escalator.escalate(principals["balie"], "vraag", {"sociaal"})

