@@ -6,7 +6,10 @@ Dutch cue words ("kost", "meebrengen", "openingsuren", "hoeveel"). Both compare 
 with its linked entities replaced by their kind ("hoeveel kost een product") to phrasings
 whose slots are replaced the same way. Then slot fit: an example whose required slots the
 linked entities cannot fill drops out, unless its graphs are outside the asker's scope (the
-question is then escalated and no slot is ever filled).
+question is then escalated and no slot is ever filled). Then the question's structure, read
+from its words and compared with each example's SPARQL: the form asked (a figure, a list, a
+table "per ..."), the dimension of a table or a ranking ("per deelgemeente", "welke straat"),
+the aggregate (superlative, average, total), the kind of record, and negation.
 """
 
 from __future__ import annotations
@@ -116,14 +119,19 @@ def question_target(words: Sequence[str]) -> frozenset[str]:
     return frozenset(out)
 
 
-def example_ranked(example: Example) -> frozenset[str]:
-    """The dimension a ranking example (GROUP BY ... LIMIT 1) returns the top group of."""
-    if not re.search(r"\bLIMIT\s+1\b", example.sparql, re.I):
-        return frozenset()
+def _group_by_dims(example: Example) -> frozenset[str]:
+    """The dimensions of the example's outer (last) GROUP BY."""
     clauses = re.findall(r"\bGROUP\s+BY\s+((?:\?\w+\s*)+)", example.sparql, re.I)
     if not clauses:
         return frozenset()
     return frozenset(GROUP_VARS[v] for v in re.findall(r"\?(\w+)", clauses[-1]) if v in GROUP_VARS)
+
+
+def example_ranked(example: Example) -> frozenset[str]:
+    """The dimension a ranking example (GROUP BY ... LIMIT 1) returns the top group of."""
+    if not re.search(r"\bLIMIT\s+1\b", example.sparql, re.I):
+        return frozenset()
+    return _group_by_dims(example)
 
 
 def question_groups(words: Sequence[str]) -> frozenset[str]:
@@ -144,10 +152,7 @@ def example_groups(example: Example) -> frozenset[str]:
     top group (LIMIT 1)."""
     if example_form(example) != "grouped":
         return frozenset()
-    clauses = re.findall(r"\bGROUP\s+BY\s+((?:\?\w+\s*)+)", example.sparql, re.I)
-    if not clauses:
-        return frozenset()
-    return frozenset(GROUP_VARS[v] for v in re.findall(r"\?(\w+)", clauses[-1]) if v in GROUP_VARS)
+    return _group_by_dims(example)
 
 
 MAX_CUES = frozenset({"hoogste", "hoogst", "maximum", "maximale", "max", "piek", "piekwaarde", "drukste", "luidste",
@@ -400,6 +405,8 @@ class Retriever:
              top: int = 5, form: str | None = None, ops: frozenset[str] = frozenset(),
              groups: frozenset[str] = frozenset(), target: frozenset[str] = frozenset(),
              negated: bool = True) -> list[Candidate]:
+        """The best candidates; `form`, `ops`, `groups`, `target` and `negated` are what the
+        question's words say (question_form etc.); left at their defaults they change nothing."""
         if isinstance(variants, str):
             variants = {None: variants}
         keys = list(variants)
