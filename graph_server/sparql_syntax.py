@@ -282,15 +282,22 @@ def _pattern_keys(algebra) -> frozenset[PatternKey] | None:
         for node in walk_algebra(algebra):
             if not (isinstance(node, CompValue) and "triples" in node):
                 continue
-            for triple in node["triples"] or ():
-                _, predicate, obj = triple
-                if isinstance(predicate, URIRef) and str(predicate) == RDF_TYPE and isinstance(obj, URIRef):
-                    keys.add(("c", str(obj)))
-                else:
-                    keys |= _path_keys(predicate)
+            for block in node["triples"] or ():
+                # algebra BGPs hold (s, p, o) tuples; parse-tree blocks (inside EXISTS) hold one
+                # flat list s, p, o, s, p, o, ... per subject and its predicate-object list
+                if len(block) % 3:
+                    raise _AnyTriple
+                for predicate, obj in zip(block[1::3], block[2::3]):
+                    keys |= _triple_keys(predicate, obj)
     except _AnyTriple:
         return None
     return frozenset(keys)
+
+
+def _triple_keys(predicate, obj) -> set[PatternKey]:
+    if isinstance(predicate, URIRef) and str(predicate) == RDF_TYPE and isinstance(obj, URIRef):
+        return {("c", str(obj))}
+    return _path_keys(predicate)
 
 
 def walk_algebra(node):
