@@ -212,14 +212,18 @@ def test_closed_in_a_period_is_dated_by_the_closing(asker, principals, gate):
     assert a.rows[0]["aantal"] == expected
 
 
+def _a_street_where(gate, principal, address_pattern: str) -> str:
+    """The name of a street with an address ?a (on street ?s) matching the pattern."""
+    rows = gate.evaluate(principal, f"""SELECT ?naam WHERE {{ GRAPH ?g {{ {address_pattern}
+        ?a <https://data.vlaanderen.be/ns/adres#heeftStraatnaam> ?s . }}
+        GRAPH ?h {{ ?s <http://www.w3.org/2000/01/rdf-schema#label> ?naam }} }} LIMIT 1""", max_rows=1).rows()
+    assert rows, f"the test city has no address with {address_pattern}"
+    return rows[0]["naam"].value
+
+
 def test_addresses_by_register_status(asker, principals, gate):
-    rows = gate.evaluate(principals["beheerder"], """SELECT ?naam WHERE { GRAPH ?g {
-        ?a <https://data.vlaanderen.be/ns/adres#Adres.status> <https://data.vlaanderen.be/id/concept/adresstatus/gehistoreerd> ;
-           <https://data.vlaanderen.be/ns/adres#heeftStraatnaam> ?s . }
-        GRAPH ?h { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?naam } } LIMIT 1""", max_rows=1).rows()
-    if not rows:
-        pytest.skip("no gehistoreerd address at this scale")
-    street = rows[0]["naam"].value
+    street = _a_street_where(gate, principals["beheerder"], "?a <https://data.vlaanderen.be/ns/adres#Adres.status> "
+                             "<https://data.vlaanderen.be/id/concept/adresstatus/gehistoreerd> .")
     a = asker.ask(f"Geef de gehistoreerde adressen van de {street}", principals["publiek"])
     assert a.status == "answered" and a.matched_example == "straat.adressen", a
     assert a.rows and all(r["status"] == "gehistoreerd" for r in a.rows)
@@ -245,11 +249,9 @@ def test_a_day_in_the_question_narrows_the_costs(asker, principals):
 
 
 def test_a_named_street_is_not_ignored(asker, principals, gate):
-    rows = gate.evaluate(principals["beheerder"], """SELECT ?naam WHERE { GRAPH ?g {
-        ?a <https://data.vlaanderen.be/ns/adres#isToegekendAan> ?b ; <https://data.vlaanderen.be/ns/adres#heeftStraatnaam> ?s .
-        ?b <https://data.vlaanderen.be/ns/gebouw#Gebouw.status> <https://data.vlaanderen.be/id/concept/gebouwstatus/gerealiseerd> }
-        GRAPH ?h { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?naam } } LIMIT 1""", max_rows=1).rows()
-    street = rows[0]["naam"].value
+    street = _a_street_where(gate, principals["beheerder"], "?a <https://data.vlaanderen.be/ns/adres#isToegekendAan> ?b . "
+                             "?b <https://data.vlaanderen.be/ns/gebouw#Gebouw.status> "
+                             "<https://data.vlaanderen.be/id/concept/gebouwstatus/gerealiseerd> .")
     a = asker.ask(f"Geef de gerealiseerde gebouwen van de {street}", principals["publiek"])
     assert a.status == "answered" and a.matched_example == "straat.gebouwen", a
     assert a.rows and all(r["status"] == "gerealiseerd" for r in a.rows)
