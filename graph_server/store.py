@@ -8,6 +8,7 @@ Layout of a store folder::
       CURRENT            name of the live generation (replaced by an atomic rename)
       gen-<stamp>/       a pyoxigraph database
       ingest.lock        held while a new generation is being built
+      mapping-cache/     the ingest's parsed mapping rules (graph_server/ingest/mapping.py)
 
 Why generations: in pyoxigraph, deleting a graph or moving one inside a transaction costs
 30-80 s per million triples, while a bulk load into a fresh database runs at ~150k
@@ -141,11 +142,12 @@ class GenerationBuilder:
             self._new.add_graph(graph)
         self.replaced.add(graph_iri)
 
-    def put_nquads(self, data: bytes, graph_iris: list[str]) -> None:
+    def put_nquads(self, data: bytes, graph_iris: list[str], *, checked: bool = False) -> None:
         """Load the full new content of several graphs from N-Quads; graphs the data leaves
-        empty are still replaced (by an empty graph)."""
+        empty are still replaced (by an empty graph). `checked` data was already parsed
+        strictly (the ingest gate did): the loader then skips validating IRIs again."""
         if data:
-            self._new.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+            self._new.bulk_load(data, format=ox.RdfFormat.N_QUADS, lenient=checked)
         for graph_iri in graph_iris:
             self._new.add_graph(ox.NamedNode(graph_iri))
             self.replaced.add(graph_iri)

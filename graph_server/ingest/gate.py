@@ -12,8 +12,10 @@ loader as they are."""
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,27 +43,64 @@ def _unquote(literal: str) -> str:
     return body.replace('\\"', '"').replace("\\\\", "\\") if "\\" in body else body
 
 
-def _record_roots(lines: list[str]) -> tuple[dict[str, set[str]], list[str]]:
-    """Record ids per root subject, and the root subject of every line (subjects as written
-    in N-Quads, `<iri>` or `_:b`)."""
+@dataclass
+class _Grouped:
+    """A source's lines grouped by record: `groups` maps each root subject (as written in
+    N-Quads, `<iri>` or `_:b`) to the lines of its whole subtree, `records` a root to the
+    record ids it carries, `root_of` every subject to its root."""
+
+    groups: dict[str, list[str]]
+    records: dict[str, set[str]]
+    root_of: dict[str, str]
+
+
+def _group_by_record(lines: list[str]) -> _Grouped:
+    # Per line only a slice and an append: the source's lines are many, its subjects ~6x fewer.
+    by_subject: dict[str, list[str]] = defaultdict(list)
+    for line in lines:
+        by_subject[line[:line.index(" ")]].append(line)
     records: dict[str, set[str]] = defaultdict(set)
-    subjects = [line[:line.index(" ")] for line in lines]
-    for subject, line in zip(subjects, lines):
+    for line in lines:
         if BRON_RECORD in line:
-            rest = line.split(" ", 2)[2]
+            subject, _predicate, rest = line.split(" ", 2)
             records[subject].add(_unquote(rest[:rest.rindex(" ")]))
     root_of: dict[str, str] = {}
-    for subject in set(subjects):
+    groups: dict[str, list[str]] = defaultdict(list)
+    for subject, subject_lines in by_subject.items():
         candidate = subject[1:-1]
         while f"<{candidate}>" not in records and "/" in candidate[8:]:
             candidate = candidate.rsplit("/", 1)[0]
-        root_of[subject] = f"<{candidate}>" if f"<{candidate}>" in records else subject
-    return records, [root_of[subject] for subject in subjects]
+        root = f"<{candidate}>" if f"<{candidate}>" in records else subject
+        root_of[subject] = root
+        groups[root].extend(subject_lines)
+    return _Grouped(groups, records, root_of)
 
 
-def _as_ntriples(lines: list[str]) -> bytes:
-    """N-Quads lines without their graph name (the last token)."""
-    return "".join(f"{line[:line.rindex(' ')]} .\n" for line in lines).encode("utf-8")
+@contextmanager
+def _collector_paused():
+    """Grouping appends a million lines to some 150k new lists and makes no reference cycles;
+    with the collector on, each burst of new lists makes it rescan the worker's live objects
+    (the extract's rows), which cost as much as the grouping itself."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _nquads(lines: list[str]) -> bytes:
+    return (" .\n".join(lines) + " .\n").encode("utf-8") if lines else b""
+
+
+def _without_graph(nquads: bytes, graph_terms: list[bytes]) -> bytes:
+    """N-Triples from N-Quads by cutting the graph name off every line. A line ends in
+    `<graph> .\n` and an N-Quads literal cannot hold a raw newline, so a plain byte replace
+    touches line ends only."""
+    for term in graph_terms:
+        nquads = nquads.replace(b" " + term + b" .\n", b" .\n")
+    return nquads
 
 
 def load_shapes_text(shapes_dir: Path) -> str:
@@ -84,19 +123,24 @@ class ShaclGate:
         self._compiled = compile_shapes(self.shapes) if engine == "oxigraph" else None
 
     def check(self, source: str, nquads_lines: list[str]) -> GateResult:
-        records, roots = _record_roots(nquads_lines)
+        with _collector_paused():
+            grouped = _group_by_record(nquads_lines)
+        graph_terms = sorted(term.encode("utf-8") for term in {line[line.rindex(" ") + 1:] for line in nquads_lines})
+        chunks: list[tuple[list[str], bytes]] = []  # (roots, their lines as N-Quads)
         results = []
-        for chunk in _chunks_of_whole_records(nquads_lines, roots):
-            results += self._validate_chunk(source, chunk)
-        return _split(source, nquads_lines, records, roots, results)
+        for roots in _chunks_of_whole_records(grouped.groups):
+            nquads = _nquads([line for root in roots for line in grouped.groups[root]])
+            results += self._validate_chunk(source, _without_graph(nquads, graph_terms))
+            chunks.append((roots, nquads))
+        return _split(source, grouped, chunks, graph_terms, results)
 
-    def _validate_chunk(self, source: str, lines: list[str]) -> list[tuple]:
+    def _validate_chunk(self, source: str, ntriples: bytes) -> list[tuple]:
         if self.engine == "oxigraph":
             from graph_server.validation.engine import validate_store
 
             store = ox.Store()
             try:
-                store.bulk_load(_as_ntriples(lines), format=ox.RdfFormat.N_TRIPLES)
+                store.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
             except SyntaxError as exc:
                 raise SourceError(f"the mapping of {source} produced invalid RDF: {exc}") from None
             return [_result_tuple(r) for r in validate_store(store, self._compiled)]
@@ -105,27 +149,26 @@ class ShaclGate:
         from graph_server.validation import validate
 
         try:
-            data = rdflib.Graph().parse(data=_as_ntriples(lines).decode("utf-8"), format="nt")
+            data = rdflib.Graph().parse(data=ntriples.decode("utf-8"), format="nt")
         except Exception as exc:  # rdflib raises several parser exception types
             raise SourceError(f"the mapping of {source} produced invalid RDF: {exc}") from None
         return [_result_tuple(r) for r in validate(data, self.shapes, engine=self.engine).results]
 
 
-def _chunks_of_whole_records(lines: list[str], roots: list[str]):
+def _chunks_of_whole_records(groups: dict[str, list[str]]):
     """Both engines slow down as the graph grows (pySHACL steeply, Oxigraph's in-memory store
     mildly: a scale-1 GIS validates twice as fast in 40k-triple pieces), and a record's nodes
-    must be validated together, so lines are grouped by record and cut into chunks."""
-    by_root: dict[str, list[str]] = defaultdict(list)
-    for root, line in zip(roots, lines):
-        by_root[root].append(line)
-    chunk: list[str] = []
-    for group in by_root.values():
-        chunk.extend(group)
-        if len(chunk) >= CHUNK_TRIPLES:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+    must be validated together, so chunks are cut between records. Yields the roots of each chunk."""
+    roots: list[str] = []
+    size = 0
+    for root, lines in groups.items():
+        roots.append(root)
+        size += len(lines)
+        if size >= CHUNK_TRIPLES:
+            yield roots
+            roots, size = [], 0
+    if roots:
+        yield roots
 
 
 def _result_tuple(result) -> tuple[str, str, str, str, str, str]:
@@ -133,40 +176,39 @@ def _result_tuple(result) -> tuple[str, str, str, str, str, str]:
             str(result.value if result.value is not None else ""), result.message, str(result.source_shape or ""))
 
 
-def _split(source: str, lines: list[str], records, roots: list[str], results) -> GateResult:
+def _split(source: str, grouped: _Grouped, chunks: list[tuple[list[str], bytes]], graph_terms: list[bytes],
+           results) -> GateResult:
     out = GateResult()
-    for subject_records in records.values():
+    for subject_records in grouped.records.values():
         out.records_seen |= subject_records
-    root_of_focus = {}
-    for root, line in zip(roots, lines):
-        root_of_focus.setdefault(line[:line.index(" ")], root)
     failing_roots: dict[str, list[tuple]] = defaultdict(list)
     for result in results:
         focus, severity = result[0], result[1]
         written = f"<{focus}>" if ":" in focus else f"_:{focus}"  # blank node ids have no colon
         if severity == "Violation":
-            failing_roots[root_of_focus.get(written, written)].append(result)
+            failing_roots[grouped.root_of.get(written, written)].append(result)
         elif severity == "Warning":
             out.warnings += 1
 
     def records_of(root: str) -> set[str]:
         # Shared entities (a street, a postcode) belong to no single record.
-        return records.get(root) or {f"{source}/(afgeleid)/{root.strip('<>')}"}
+        return grouped.records.get(root) or {f"{source}/(afgeleid)/{root.strip('<>')}"}
 
-    if failing_roots:
-        accepted = []
-        for root, line in zip(roots, lines):
+    accepted: list[bytes] = []
+    for roots, nquads in chunks:
+        if failing_roots.keys().isdisjoint(roots):
+            accepted.append(nquads)
+            continue
+        accepted.append(_nquads([line for root in roots if root not in failing_roots for line in grouped.groups[root]]))
+        for root in roots:
             if root in failing_roots:
+                lines = [f"{line[:line.rindex(' ')]} ." for line in grouped.groups[root]]
                 # A root with several records (a sensor listed once per quantity) fails as a whole.
                 for record in records_of(root):
-                    out.quarantined.setdefault(record, []).append(f"{line[:line.rindex(' ')]} .")
-            else:
-                accepted.append(line)
-    else:
-        accepted = lines
-    for line in accepted:
-        out.triples_per_graph[line[line.rindex(" ") + 2:-1]] += 1
-    out.accepted = "".join(f"{line} .\n" for line in accepted).encode("utf-8")
+                    out.quarantined.setdefault(record, []).extend(lines)
+    out.accepted = b"".join(accepted)
+    for term in graph_terms:
+        out.triples_per_graph[term[1:-1].decode("utf-8")] = out.accepted.count(b" " + term + b" .\n")
     for root, root_results in failing_roots.items():
         for record in records_of(root):
             for focus, _severity, path, value, message, shape in root_results:

@@ -25,6 +25,8 @@ from graph_server.ingest.records import Extract, SourceError
 from graph_server.store import GenerationBuilder, GraphStore, ingest_lock, remove_abandoned_generations
 
 SHAPES_DIR = PROJECT_ROOT / "shapes"
+# Morph-KGC's parsed mapping rules, kept in the store folder (see mapping._parse_rules).
+MAPPING_CACHE = "mapping-cache"
 ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
 
 
@@ -45,6 +47,7 @@ class IngestReport:
     warnings: list[str] = field(default_factory=list)
     address_links: dict = field(default_factory=dict)
     unresolved_addresses: list[tuple[str, str]] = field(default_factory=list)
+    cpu_seconds: Counter = field(default_factory=Counter)  # stage -> CPU seconds, workers and main together
 
     @property
     def ok(self) -> bool:
@@ -102,6 +105,22 @@ class PreparedSource:
     quarantine: bytes = b""  # N-Triples of the sk:QuarantinedRecord descriptions
     link_stats: dict = field(default_factory=dict)
     unresolved: list = field(default_factory=list)
+    cpu_seconds: dict[str, float] = field(default_factory=dict)  # stage -> CPU seconds in the worker
+
+
+class _Stopwatch:
+    """CPU seconds per stage (process time: the worker's own work, whatever else the machine runs)."""
+
+    def __init__(self, into: dict[str, float]):
+        self.into, self.last = into, time.process_time()
+
+    def restart(self) -> None:
+        self.last = time.process_time()
+
+    def lap(self, stage: str) -> None:
+        now = time.process_time()
+        self.into[stage] = self.into.get(stage, 0.0) + now - self.last
+        self.last = now
 
 
 @dataclass
@@ -139,6 +158,7 @@ def _prepare(name: str) -> PreparedSource:
     register.stats.clear()
     register.unresolved.clear()
     t0 = time.perf_counter()
+    watch = _Stopwatch(out.cpu_seconds)
     try:
         spec = job.specs.get(name)
         if spec is None:
@@ -149,8 +169,11 @@ def _prepare(name: str) -> PreparedSource:
         run.input_files = [(f"{spec.folder}/{p.name}", provenance.file_checksum(p), p.stat().st_size)
                            for p in (job.sources_dir / spec.folder / f for f in spec.files)]
         run.mapping_version = provenance.mapping_version(spec.mapping)
+        watch.lap("extract")
         with tempfile.TemporaryDirectory(prefix=f"schakel-{name}-", dir=job.staging_root) as staging:
-            lines = run_mapping(extract, spec.mapping, config, Path(staging), {config.graph_iri(g) for g in spec.graphs})
+            lines = run_mapping(extract, spec.mapping, config, Path(staging), {config.graph_iri(g) for g in spec.graphs},
+                                cache_dir=job.staging_root / MAPPING_CACHE)
+        watch.lap("map")
         result = _worker_gate(config).check(name, lines)
         del lines
         rejected = extract.rejected + result.rejected
@@ -167,6 +190,7 @@ def _prepare(name: str) -> PreparedSource:
         out.quarantine = ox.serialize(
             provenance.quarantine_triples(config.city.base_iri, job.run_id, name, rejected, result.quarantined),
             format=ox.RdfFormat.N_TRIPLES)
+        watch.lap("gate")
         run.outcome = "loaded"
     except SourceError as exc:
         run.error = str(exc)
@@ -208,6 +232,7 @@ def run_ingest(sources_dir: Path, config: Config, *, store_root: Path | None = N
         store = GraphStore(store_root)
         builder = GenerationBuilder(store)
         try:
+            main_watch = _Stopwatch(report.cpu_seconds)
             extracts: dict[str, Extract | None] = {}
             errors: dict[str, str] = {}
             # The address register comes from the GIS export even when only other sources are
@@ -221,6 +246,7 @@ def run_ingest(sources_dir: Path, config: Config, *, store_root: Path | None = N
             if extracts.get("gis") is None:
                 report.warnings.append("no usable address register (gis): addresses stay text and are reported unresolved")
 
+            main_watch.lap("extract")
             _JOB = _Job(config, specs, sources_dir, store_root, context, extracts, errors, run_id)
             # Largest exports first, so that the two workers finish at about the same time.
             order = sorted(wanted, key=lambda n: -_input_size(sources_dir, specs.get(n)))
@@ -239,8 +265,11 @@ def run_ingest(sources_dir: Path, config: Config, *, store_root: Path | None = N
                     report.runs.append(run)
                     links.update(prepared.link_stats)
                     report.unresolved_addresses += prepared.unresolved
+                    report.cpu_seconds.update(prepared.cpu_seconds)
                     if run.outcome == "loaded":
-                        builder.put_nquads(prepared.accepted, list(run.triples_loaded))
+                        main_watch.restart()
+                        builder.put_nquads(prepared.accepted, list(run.triples_loaded), checked=True)
+                        main_watch.lap("load")
                         quarantine_data.append(prepared.quarantine)
                         loaded_sources.append(run.source)
                     if bar is not None:
@@ -257,6 +286,7 @@ def run_ingest(sources_dir: Path, config: Config, *, store_root: Path | None = N
             report.runs.sort(key=lambda r: wanted.index(r.source))
             report.address_links = dict(links)
 
+            main_watch.restart()
             _load_ontology(builder, config)
             prefixes = tuple(provenance.quarantine_prefix(config.city.base_iri, s) for s in loaded_sources)
             quarantine_iri = config.graph_iri("quarantaine")
@@ -277,6 +307,7 @@ def run_ingest(sources_dir: Path, config: Config, *, store_root: Path | None = N
             store.close()
             raise
         builder.commit()
+        main_watch.lap("finish")
     live = GraphStore(store_root, read_only=True)
     report.graph_sizes = live.graph_sizes()
     live.close()
