@@ -3,14 +3,19 @@ same data (the store's own limit), measured in one run on this machine.
 
     .venv/bin/python benchmarks/ingest.py [--scale 1] [--seed 24107] [--engine oxigraph|pyshacl]
 
-Prints triples/s for the whole pipeline (extract, link, map, SHACL, load, swap) and for
-bulk_load alone, and the ratio. Figures go into BENCHMARKS.md by hand.
+Runs the whole pipeline (extract, link, map, SHACL, load, swap) twice: a first ingest into
+an empty store, then a re-ingest of the same exports into that store, as the nightly run
+does (Morph-KGC's parsed mappings then come from the store's cache, and the quarantine and
+provenance graphs are carried over). Prints triples/s for both, CPU seconds per stage
+(workers and main process together), the load average, and bulk_load alone of the
+resulting store's dump. Figures go into BENCHMARKS.md by hand.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import resource
 import sys
 import tempfile
@@ -48,9 +53,12 @@ def main() -> int:
         generate(sources, scale=args.scale, seed=args.seed)
         print(f"generated scale {args.scale} in {time.perf_counter() - t0:.1f} s", flush=True)
 
-        t0 = time.perf_counter()
-        report = run_ingest(sources, config, store_root=store_root, log=lambda line: print("  " + line, flush=True))
-        pipeline_seconds = time.perf_counter() - t0
+        runs = []
+        for label in ("first ingest", "re-ingest"):
+            print(f"{label}  (load average {os.getloadavg()[0]:.1f})", flush=True)
+            t0 = time.perf_counter()
+            report = run_ingest(sources, config, store_root=store_root, log=lambda line: print("  " + line, flush=True))
+            runs.append((label, time.perf_counter() - t0, report, os.getloadavg()[0]))
         own_mb, children_mb = peak_rss_mb()
         triples = sum(sum(run.triples_loaded.values()) for run in report.runs)
         records = sum(run.records_read for run in report.runs)
@@ -67,17 +75,21 @@ def main() -> int:
         fresh.flush()
         bulk_seconds = time.perf_counter() - t0
 
-    pipeline_rate = triples / pipeline_seconds
     bulk_rate = all_quads / bulk_seconds
     print()
     print(f"SHACL engine                 {config.shacl_engine}")
     print(f"source records               {records:,}")
     print(f"triples loaded (data graphs) {triples:,}   (store total incl. ontology, provenance, quarantine: {all_quads:,})")
-    print(f"pipeline                     {pipeline_seconds:8.1f} s   {pipeline_rate:10,.0f} triples/s")
+    for label, seconds, run_report, load in runs:
+        rate = triples / seconds
+        stages = "  ".join(f"{stage} {cpu:.1f}" for stage, cpu in run_report.cpu_seconds.items())
+        print(f"{label:<28} {seconds:8.1f} s   {rate:10,.0f} triples/s   {rate / bulk_rate:5.2f}x bulk_load"
+              f"   (load average at the end {load:.1f})")
+        print(f"{'':<28} CPU s: {stages}  = {sum(run_report.cpu_seconds.values()):.1f}")
     print(f"bulk_load alone              {bulk_seconds:8.1f} s   {bulk_rate:10,.0f} triples/s")
-    print(f"pipeline / bulk_load         {pipeline_rate / bulk_rate:8.2f}x   (target: >= 50,000 triples/s for the pipeline)")
-    print(f"peak RSS                     {own_mb:,.0f} MB (main) / {children_mb:,.0f} MB (largest SHACL worker)")
-    return 0 if report.ok else 1
+    print("target                       >= 50,000 triples/s for the pipeline")
+    print(f"peak RSS                     {own_mb:,.0f} MB (main) / {children_mb:,.0f} MB (largest worker)")
+    return 0 if all(run_report.ok for _label, _seconds, run_report, _load in runs) else 1
 
 
 if __name__ == "__main__":
