@@ -269,6 +269,7 @@ def run_ingest(sources_dir: Path, config: Config, *, store_root: Path | None = N
                     if run.outcome == "loaded":
                         main_watch.restart()
                         builder.put_nquads(prepared.accepted, list(run.triples_loaded), checked=True)
+                        prepared.accepted = b""  # not held while waiting for the next source
                         main_watch.lap("load")
                         quarantine_data.append(prepared.quarantine)
                         loaded_sources.append(run.source)
@@ -309,7 +310,11 @@ def run_ingest(sources_dir: Path, config: Config, *, store_root: Path | None = N
         builder.commit()
         main_watch.lap("finish")
     live = GraphStore(store_root, read_only=True)
-    report.graph_sizes = live.graph_sizes()
+    # Counting every graph scans the whole store (a second at scale 1, with both cores idle);
+    # the graphs this run loaded hold exactly the triples it counted.
+    loaded = {graph: count for run in report.runs if run.outcome == "loaded" for graph, count in run.triples_loaded.items()}
+    sizes = {graph: loaded[graph] if graph in loaded else live.graph_size(graph) for graph in live.graph_iris()}
+    report.graph_sizes = {graph: count for graph, count in sizes.items() if count}
     live.close()
     return report
 
