@@ -122,10 +122,11 @@ class ShaclGate:
         self.shapes = rdflib.Graph().parse(data=load_shapes_text(shapes_dir), format="turtle")
         self._compiled = compile_shapes(self.shapes) if engine == "oxigraph" else None
 
-    def check(self, source: str, nquads_lines: list[str]) -> GateResult:
+    def check(self, source: str, nquads_lines: list[str], graph_iris: set[str]) -> GateResult:
+        """`graph_iris`: every graph the lines may name (the mapping has checked that they do)."""
         with _collector_paused():
             grouped = _group_by_record(nquads_lines)
-        graph_terms = sorted(term.encode("utf-8") for term in {line[line.rindex(" ") + 1:] for line in nquads_lines})
+        graph_terms = sorted(f"<{graph}>".encode("utf-8") for graph in graph_iris)
         chunks: list[tuple[list[str], bytes]] = []  # (roots, their lines as N-Quads)
         results = []
         for roots in _chunks_of_whole_records(grouped.groups):
@@ -208,7 +209,9 @@ def _split(source: str, grouped: _Grouped, chunks: list[tuple[list[str], bytes]]
                     out.quarantined.setdefault(record, []).extend(lines)
     out.accepted = b"".join(accepted)
     for term in graph_terms:
-        out.triples_per_graph[term[1:-1].decode("utf-8")] = out.accepted.count(b" " + term + b" .\n")
+        count = out.accepted.count(b" " + term + b" .\n")
+        if count:
+            out.triples_per_graph[term[1:-1].decode("utf-8")] = count
     for root, root_results in failing_roots.items():
         for record in records_of(root):
             for focus, _severity, path, value, message, shape in root_results:

@@ -10,6 +10,7 @@ import os
 import pickle
 import re
 import tempfile
+from operator import methodcaller
 from pathlib import Path
 
 from graph_server.config import Config
@@ -131,10 +132,9 @@ def run_mapping(extract: Extract, mapping_file: Path, config: Config, staging: P
         raise
     except Exception as exc:  # Morph-KGC raises bare exceptions with long traces
         raise SourceError(f"{mapping_file}: mapping failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
-    allowed = {f"<{graph}>" for graph in allowed_graphs}
-    outside = {line[line.rindex(" ") + 1:] for line in lines} - allowed
-    if outside:
-        graph = min(outside)
+    allowed = tuple(f" <{graph}>" for graph in allowed_graphs)
+    if not all(map(methodcaller("endswith", allowed), lines)):  # no Python code per line: the lines are many
+        graph = min(line[line.rindex(" ") + 1:] for line in lines if not line.endswith(allowed))
         raise SourceError(
             f"{mapping_file}: writes outside the graphs declared for source {extract.source!r} "
             f"in mappings/sources.toml ({graph[1:-1] if graph.startswith('<') else 'default graph'})")

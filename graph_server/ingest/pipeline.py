@@ -170,11 +170,12 @@ def _prepare(name: str) -> PreparedSource:
                            for p in (job.sources_dir / spec.folder / f for f in spec.files)]
         run.mapping_version = provenance.mapping_version(spec.mapping)
         watch.lap("extract")
+        graph_iris = {config.graph_iri(g) for g in spec.graphs}
         with tempfile.TemporaryDirectory(prefix=f"schakel-{name}-", dir=job.staging_root) as staging:
-            lines = run_mapping(extract, spec.mapping, config, Path(staging), {config.graph_iri(g) for g in spec.graphs},
+            lines = run_mapping(extract, spec.mapping, config, Path(staging), graph_iris,
                                 cache_dir=job.staging_root / MAPPING_CACHE)
         watch.lap("map")
-        result = _worker_gate(config).check(name, lines)
+        result = _worker_gate(config).check(name, lines, graph_iris)
         del lines
         rejected = extract.rejected + result.rejected
         quarantined = {r.record for r in extract.rejected} | set(result.quarantined)
