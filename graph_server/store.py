@@ -20,6 +20,7 @@ anywhere before that rename leaves the previous generation as it was.
 from __future__ import annotations
 
 import fcntl
+import io
 import os
 import shutil
 import tempfile
@@ -143,22 +144,21 @@ class GenerationBuilder:
             self._new.add_graph(graph)
         self.replaced.add(graph_iri)
 
-    def put_nquads(self, data: bytes, graph_iris: list[str], *, checked: bool = False, cores: int | None = None) -> None:
-        """Load the full new content of several graphs from N-Quads; graphs the data leaves
-        empty are still replaced (by an empty graph). `checked` data was already parsed
-        strictly (the ingest gate did): the loader then skips validating IRIs again.
+    def put_nquads(self, chunks: list[bytes], graph_iris: list[str], *, checked: bool = False,
+                   cores: int | None = None) -> None:
+        """Load the full new content of several graphs from N-Quads, given as chunks of whole
+        lines; graphs the data leaves empty are still replaced (by an empty graph). `checked`
+        data was already parsed strictly (the ingest gate did): the loader then skips
+        validating IRIs again.
 
-        One bulk_load call parses and sorts on one core; the data is cut at line ends into a
-        piece per core, loaded side by side (each call writes its own SST files, named at
-        random, and RocksDB ingests them atomically one call at a time)."""
-        pieces = _line_pieces(data, cores or os.cpu_count() or 1) if data else []
-        if len(pieces) > 1:
-            with ThreadPoolExecutor(len(pieces)) as pool:
-                for done in [pool.submit(self._new.bulk_load, piece, format=ox.RdfFormat.N_QUADS, lenient=checked)
-                             for piece in pieces]:
-                    done.result()
-        elif pieces:
-            self._new.bulk_load(pieces[0], format=ox.RdfFormat.N_QUADS, lenient=checked)
+        One bulk_load call parses and sorts on one core, so the chunks are shared out over a
+        call per core, side by side (each call writes its own SST files, named at random).
+        The calls read the chunks in place rather than from a joined copy."""
+        shares = _shares(chunks, cores or os.cpu_count() or 1)
+        with ThreadPoolExecutor(max(1, len(shares))) as pool:
+            for done in [pool.submit(self._new.bulk_load, _ChunkReader(share), format=ox.RdfFormat.N_QUADS,
+                                     lenient=checked) for share in shares]:
+                done.result()
         for graph_iri in graph_iris:
             self._new.add_graph(ox.NamedNode(graph_iri))
             self.replaced.add(graph_iri)
@@ -197,18 +197,40 @@ class GenerationBuilder:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-def _line_pieces(data: bytes, parts: int, smallest: int = 1 << 20) -> list[bytes]:
-    """`data` cut into at most `parts` pieces of whole lines, none much under `smallest` bytes."""
-    parts = max(1, min(parts, len(data) // smallest))
-    pieces, start = [], 0
-    for index in range(1, parts):
-        cut = data.find(b"\n", max(start, len(data) * index // parts)) + 1
-        if cut <= 0:
-            break
-        pieces.append(data[start:cut])
-        start = cut
-    pieces.append(data[start:])
-    return [piece for piece in pieces if piece]
+def _shares(chunks: list[bytes], parts: int) -> list[list[bytes]]:
+    """The non-empty chunks in order, cut into at most `parts` runs of about equal size."""
+    chunks = [chunk for chunk in chunks if chunk]
+    total = sum(map(len, chunks))
+    shares: list[list[bytes]] = [[]]
+    done = 0
+    for chunk in chunks:
+        if shares[-1] and done >= total * len(shares) / parts:
+            shares.append([])
+        shares[-1].append(chunk)
+        done += len(chunk)
+    return [share for share in shares if share]
+
+
+class _ChunkReader(io.RawIOBase):
+    """A binary file over a list of byte strings, for bulk_load to read without a joined copy."""
+
+    def __init__(self, chunks: list[bytes]):
+        self._chunks = iter(chunks)
+        self._view = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._view:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._view = memoryview(chunk)
+        size = min(len(buffer), len(self._view))
+        buffer[:size] = self._view[:size]
+        self._view = self._view[size:]
+        return size
 
 
 @contextmanager

@@ -30,7 +30,7 @@ CHUNK_TRIPLES = 40_000
 
 @dataclass
 class GateResult:
-    accepted: bytes = b""  # N-Quads of the accepted triples, graph names included
+    accepted: list[bytes] = field(default_factory=list)  # N-Quads of the accepted triples, in chunks of whole lines
     triples_per_graph: Counter = field(default_factory=Counter)  # graph IRI -> accepted triples
     quarantined: dict[str, list[str]] = field(default_factory=dict)  # record -> its N-Triples lines
     rejected: list[RejectedRecord] = field(default_factory=list)
@@ -207,9 +207,9 @@ def _split(source: str, grouped: _Grouped, chunks: list[tuple[list[str], bytes]]
                 # A root with several records (a sensor listed once per quantity) fails as a whole.
                 for record in records_of(root):
                     out.quarantined.setdefault(record, []).extend(lines)
-    out.accepted = b"".join(accepted)
+    out.accepted = [chunk for chunk in accepted if chunk]
     for term in graph_terms:
-        count = out.accepted.count(b" " + term + b" .\n")
+        count = sum(chunk.count(b" " + term + b" .\n") for chunk in out.accepted)
         if count:
             out.triples_per_graph[term[1:-1].decode("utf-8")] = count
     for root, root_results in failing_roots.items():

@@ -101,7 +101,7 @@ class PreparedSource:
     """One source extracted, mapped and validated, ready to load: what a worker sends back."""
 
     run: provenance.SourceRun
-    accepted: bytes = b""  # N-Quads of the accepted triples, for the source's own graphs only
+    accepted: list[bytes] = field(default_factory=list)  # N-Quads chunks of the accepted triples (own graphs only)
     quarantine: bytes = b""  # N-Triples of the sk:QuarantinedRecord descriptions
     link_stats: dict = field(default_factory=dict)
     unresolved: list = field(default_factory=list)
@@ -270,7 +270,7 @@ def run_ingest(sources_dir: Path, config: Config, *, store_root: Path | None = N
                     if run.outcome == "loaded":
                         main_watch.restart()
                         builder.put_nquads(prepared.accepted, list(run.triples_loaded), checked=True)
-                        prepared.accepted = b""  # not held while waiting for the next source
+                        prepared.accepted = []  # not held while waiting for the next source
                         main_watch.lap("load")
                         quarantine_data.append(prepared.quarantine)
                         loaded_sources.append(run.source)
