@@ -82,10 +82,14 @@ def _parse_rules(source: str, mapping_file: Path, config: Config, staging: Path,
     key = hashlib.sha256("\0".join((morph_kgc_version, pandas.__version__, _ini(source, Path("m.yml")), text))
                          .encode("utf-8")).hexdigest()[:32]
     cached = cache_dir / f"{source}-{key}.pickle" if cache_dir is not None else None
+    rules = None
     if cached is not None and cached.is_file():
-        # The cache lives in the store folder, written by this function only.
-        rules = pickle.loads(cached.read_bytes())
-    else:
+        try:
+            # The cache lives in the store folder, written by this function only.
+            rules = pickle.loads(cached.read_bytes())
+        except Exception:  # unreadable (disk trouble, a library changed underneath): parse again
+            rules = None
+    if rules is None:
         staging.mkdir(parents=True, exist_ok=True)
         mapping_path = staging / f"{mapping_file.stem}.rules.yml"
         mapping_path.write_text(text, encoding="utf-8")
@@ -96,6 +100,9 @@ def _parse_rules(source: str, mapping_file: Path, config: Config, staging: Path,
             with os.fdopen(fd, "wb") as handle:
                 pickle.dump(rules, handle)
             os.replace(tmp, cached)
+            for stale in cached.parent.glob(f"{source}-*.pickle"):  # earlier versions of this mapping
+                if stale != cached:
+                    stale.unlink(missing_ok=True)
     rml_df, fnml_df, http_api_df = rules
     real = str(staging)
     for column in rml_df.columns[rml_df.dtypes == object]:

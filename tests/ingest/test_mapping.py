@@ -53,12 +53,23 @@ def test_cached_rules_give_the_same_triples_as_a_fresh_parse(config, tmp_path):
 def test_a_changed_mapping_is_parsed_again(config, tmp_path):
     cache = tmp_path / "cache"
     before = run(config, mapping_file(tmp_path), tmp_path / "staging-a", cache)
+    first_entry = list(cache.iterdir())
     changed = mapping_file(tmp_path, MAPPING.replace("rdfs:label", "skos:prefLabel"))
     after = run(config, changed, tmp_path / "staging-b", cache)
-    assert len(list(cache.iterdir())) == 2
     assert any("rdf-schema#label" in line for line in before)
     assert not any("rdf-schema#label" in line for line in after)
     assert sum("core#prefLabel" in line for line in after) == 3
+    entries = list(cache.iterdir())
+    assert len(entries) == 1 and entries != first_entry  # the old mapping's entry is gone
+
+
+def test_an_unreadable_cache_entry_is_parsed_again(config, tmp_path):
+    mapping, cache = mapping_file(tmp_path), tmp_path / "cache"
+    expected = run(config, mapping, tmp_path / "staging-a", cache)
+    (entry,) = cache.iterdir()
+    entry.write_bytes(b"not a pickle")
+    assert run(config, mapping, tmp_path / "staging-b", cache) == expected
+    assert entry.read_bytes() != b"not a pickle"
 
 
 @pytest.mark.parametrize("graph", ["sensoren", None])
