@@ -100,8 +100,10 @@ def _parse_rules(source: str, mapping_file: Path, config: Config, staging: Path,
             with os.fdopen(fd, "wb") as handle:
                 pickle.dump(rules, handle)
             os.replace(tmp, cached)
-            for stale in cached.parent.glob(f"{source}-*.pickle"):  # earlier versions of this mapping
-                if stale != cached:
+            # Earlier versions of this mapping; a source named "{source}-x" has entries of its own.
+            earlier = re.compile(rf"{re.escape(source)}-[0-9a-f]{{32}}\.pickle")
+            for stale in cached.parent.iterdir():
+                if stale != cached and earlier.fullmatch(stale.name):
                     stale.unlink(missing_ok=True)
     rml_df, fnml_df, http_api_df = rules
     real = str(staging)

@@ -63,6 +63,16 @@ def test_a_changed_mapping_is_parsed_again(config, tmp_path):
     assert len(entries) == 1 and entries != first_entry  # the old mapping's entry is gone
 
 
+def test_replacing_an_entry_leaves_other_sources_entries(config, tmp_path):
+    cache = tmp_path / "cache"
+    other = cache / f"demo-x-{'0' * 32}.pickle"  # a source named "demo-x"
+    other.parent.mkdir()
+    other.write_bytes(b"kept")
+    run(config, mapping_file(tmp_path), tmp_path / "staging", cache)
+    assert other.read_bytes() == b"kept"
+    assert len(list(cache.iterdir())) == 2
+
+
 def test_an_unreadable_cache_entry_is_parsed_again(config, tmp_path):
     mapping, cache = mapping_file(tmp_path), tmp_path / "cache"
     expected = run(config, mapping, tmp_path / "staging-a", cache)
