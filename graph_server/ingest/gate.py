@@ -79,8 +79,8 @@ def _group_by_record(lines: list[str]) -> _Grouped:
 @contextmanager
 def _collector_paused():
     """Grouping appends a million lines to some 150k new lists and makes no reference cycles;
-    with the collector on, each burst of new lists makes it rescan the worker's live objects
-    (the extract's rows), which cost as much as the grouping itself."""
+    with the collector on, the bursts of new lists make it rescan the worker's live objects
+    (the extract's rows) again and again: a third of the grouping's time at scale 1."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -70,8 +70,8 @@ def _ini(source: str, mapping_path: Path) -> str:
 
 def _parse_rules(source: str, mapping_file: Path, config: Config, staging: Path, cache_dir: Path | None):
     """Morph-KGC's mapping rules (its rule, function and HTTP tables). Translating YARRRML to
-    RML and querying that with rdflib's SPARQL costs about a second per source and depends on
-    nothing but the mapping text and the engine's version, so the rules are kept in `cache_dir`
+    RML and querying that with rdflib's SPARQL costs 0.5-1 s of CPU per source and depends on
+    nothing but the mapping text and the library versions, so the rules are kept in `cache_dir`
     (parsed with a stand-in for the per-run staging folder, which is filled in afterwards)."""
     import pandas
     from morph_kgc._version import __version__ as morph_kgc_version
@@ -113,8 +113,9 @@ def _parse_rules(source: str, mapping_file: Path, config: Config, staging: Path,
 
 
 def _materialize(source: str, rules, staging: Path) -> set[str]:
-    """`morph_kgc.materialize_set` from already parsed rules: the same steps in one process
-    (the pipeline runs sources in parallel itself)."""
+    """`morph_kgc.materialize_set` from already parsed rules: the same steps, in one process
+    (the pipeline runs sources in parallel itself). These are Morph-KGC's internals: the
+    Makefile pins its version, and a new version also changes the cache key."""
     from morph_kgc.args_parser import load_config_from_argument
     from morph_kgc.constants import RML_TRIPLES_MAP_CLASS
     from morph_kgc.materializer import _materialize_mapping_group_to_set

@@ -109,7 +109,7 @@ class PreparedSource:
 
 
 class _Stopwatch:
-    """CPU seconds per stage (process time: the worker's own work, whatever else the machine runs)."""
+    """CPU seconds per stage (process time: this process's own work, whatever else the machine runs)."""
 
     def __init__(self, into: dict[str, float]):
         self.into, self.last = into, time.process_time()
