@@ -26,17 +26,9 @@ def workspace(sources, ingested, tmp_path):
     return copy_sources, copy_store
 
 
-def sizes(store_root):
-    store = GraphStore(store_root, read_only=True)
-    try:
-        return store.graph_sizes()
-    finally:
-        store.close()
-
-
-def test_crash_between_mapping_and_swap_keeps_the_old_graphs(workspace, config):
+def test_crash_between_mapping_and_swap_keeps_the_old_graphs(workspace, config, stored_sizes):
     sources, store_root = workspace
-    before = sizes(store_root)
+    before = stored_sizes(store_root)
     (sources / "crm" / "crm.sqlite").unlink()  # the new run would load no CRM at all
 
     def crash():
@@ -44,7 +36,7 @@ def test_crash_between_mapping_and_swap_keeps_the_old_graphs(workspace, config):
 
     with pytest.raises(Crash):
         run_ingest(sources, config, store_root=store_root, only=["gis", "organisatie", "crm"], before_swap=crash, log=None)
-    assert sizes(store_root) == before
+    assert stored_sizes(store_root) == before
     assert len(list(store_root.glob("gen-*"))) == 1  # the half-built generation was removed
 
 
@@ -86,16 +78,16 @@ def corrupt(sources, case):
 
 
 @pytest.mark.parametrize("case", ["missing_folder", "broken_json", "wrong_csv_header", "corrupt_sqlite", "unreadable_file"])
-def test_bad_input_fails_one_source_and_keeps_its_last_good_graphs(workspace, config, capsys, case):
+def test_bad_input_fails_one_source_and_keeps_its_last_good_graphs(workspace, config, capsys, case, stored_sizes):
     sources, store_root = workspace
-    before = sizes(store_root)
+    before = stored_sizes(store_root)
     failed_source, named = corrupt(sources, case)
     code, out, err = run_cli(sources, store_root, capsys, failed_source)
     assert code == 1
     error_lines = [line for line in err.splitlines() if line.startswith("schakel: error:")]
     assert len(error_lines) == 1 and named in error_lines[0], err
     assert "Traceback" not in err + out
-    after = sizes(store_root)
+    after = stored_sizes(store_root)
     for graph in {"crm": ["dossiers", "personen"], "meldingen": ["meldingen"], "sensoren": ["sensoren"],
                   "productcatalogus": ["catalogus"]}[failed_source]:
         assert after[config.graph_iri(graph)] == before[config.graph_iri(graph)], graph

@@ -30,15 +30,7 @@ def test_every_source_fills_its_graphs(ingested, config):
         assert report.graph_sizes.get(config.graph_iri(name), 0) > 0, name
 
 
-def stored_sizes(store_root):
-    store = GraphStore(store_root, read_only=True)
-    try:
-        return store.graph_sizes()
-    finally:
-        store.close()
-
-
-def test_reported_graph_sizes_are_the_stored_ones(ingested, sources, config, tmp_path):
+def test_reported_graph_sizes_are_the_stored_ones(ingested, sources, config, tmp_path, stored_sizes):
     report, store_root = ingested
     assert report.graph_sizes == stored_sizes(store_root)
     copy = tmp_path / "store"

@@ -221,12 +221,20 @@ def _a_street_where(gate, principal, address_pattern: str) -> str:
     return rows[0]["naam"].value
 
 
-def test_addresses_by_register_status(asker, principals, gate):
-    street = _a_street_where(gate, principals["beheerder"], "?a <https://data.vlaanderen.be/ns/adres#Adres.status> "
-                             "<https://data.vlaanderen.be/id/concept/adresstatus/gehistoreerd> .")
-    a = asker.ask(f"Geef de gehistoreerde adressen van de {street}", principals["publiek"])
-    assert a.status == "answered" and a.matched_example == "straat.adressen", a
-    assert a.rows and all(r["status"] == "gehistoreerd" for r in a.rows)
+@pytest.mark.parametrize("address_pattern, question, example, status", [
+    ("?a <https://data.vlaanderen.be/ns/adres#Adres.status> "
+     "<https://data.vlaanderen.be/id/concept/adresstatus/gehistoreerd> .",
+     "Geef de gehistoreerde adressen van de {street}", "straat.adressen", "gehistoreerd"),
+    ("?a <https://data.vlaanderen.be/ns/adres#isToegekendAan> ?b . ?b <https://data.vlaanderen.be/ns/gebouw#Gebouw.status> "
+     "<https://data.vlaanderen.be/id/concept/gebouwstatus/gerealiseerd> .",
+     "Geef de gerealiseerde gebouwen van de {street}", "straat.gebouwen", "gerealiseerd"),
+])
+def test_a_named_street_and_a_register_status_are_both_read(asker, principals, gate, address_pattern, question,
+                                                            example, status):
+    street = _a_street_where(gate, principals["beheerder"], address_pattern)
+    a = asker.ask(question.format(street=street), principals["publiek"])
+    assert a.status == "answered" and a.matched_example == example, a
+    assert a.rows and all(r["status"] == status for r in a.rows)
 
 
 def test_a_question_without_negation_is_not_answered_by_a_negating_example(asker, principals):
@@ -246,15 +254,6 @@ def test_a_day_in_the_question_narrows_the_costs(asker, principals):
     a = asker.ask("Welk bedrag betaal je voor een huwelijk op zaterdag?", principals["publiek"])
     assert a.status == "answered" and a.matched_example == "product.kost", a
     assert len(a.rows) == 1 and "zaterdag" in a.rows[0]["omschrijving"]
-
-
-def test_a_named_street_is_not_ignored(asker, principals, gate):
-    street = _a_street_where(gate, principals["beheerder"], "?a <https://data.vlaanderen.be/ns/adres#isToegekendAan> ?b . "
-                             "?b <https://data.vlaanderen.be/ns/gebouw#Gebouw.status> "
-                             "<https://data.vlaanderen.be/id/concept/gebouwstatus/gerealiseerd> .")
-    a = asker.ask(f"Geef de gerealiseerde gebouwen van de {street}", principals["publiek"])
-    assert a.status == "answered" and a.matched_example == "straat.gebouwen", a
-    assert a.rows and all(r["status"] == "gerealiseerd" for r in a.rows)
 
 
 def test_social_count_in_a_period_for_the_social_service(asker, principals):
