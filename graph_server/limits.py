@@ -119,6 +119,11 @@ class QueryRunner:
             if len(self._costs) > 4096:
                 self._costs.popitem(last=False)
 
+    def _finish(self, slots: FairSlots, kind: str | None, started: float) -> None:
+        slots.release()
+        if kind is not None:
+            self._learn(kind, time.monotonic() - started)
+
     def _start(self, fn: Callable[[Deadline], T], timeout: float, slots: FairSlots,
                kind: str | None) -> Future:
         """Start `fn` in a worker thread; the caller already holds a slot of `slots`."""
@@ -127,16 +132,19 @@ class QueryRunner:
 
         def work() -> None:
             started = time.monotonic()
-            try:
-                if not future.set_running_or_notify_cancel():
-                    return
-                future.set_result(fn(deadline))
-            except BaseException as exc:  # noqa: BLE001 - handed to the waiting request
-                future.set_exception(exc)
-            finally:
+            if not future.set_running_or_notify_cancel():
                 slots.release()
-                if kind is not None:
-                    self._learn(kind, time.monotonic() - started)
+                return
+            # The slot is freed and the duration learnt before the waiting request resumes, so
+            # the next query of this kind already takes the right lane.
+            try:
+                result = fn(deadline)
+            except BaseException as exc:  # noqa: BLE001 - handed to the waiting request
+                self._finish(slots, kind, started)
+                future.set_exception(exc)
+                return
+            self._finish(slots, kind, started)
+            future.set_result(result)
 
         threading.Thread(target=work, name="schakel-query", daemon=True).start()
         return future
