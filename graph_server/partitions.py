@@ -11,7 +11,8 @@ dataset; it never decides what a principal may see.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 import pyoxigraph as ox
 
@@ -74,16 +75,19 @@ class GraphPartitions:
             return list(graphs)
         return [g for g in graphs if g in writing or not needed.isdisjoint(keys.get(g, ()))]
 
-    def writing(self, graphs: Iterable[str] | None) -> "_Writing":
-        """Context for a write to `graphs` (None: any graph may change). While it lasts those
-        graphs are never pruned; afterwards their keys are read again."""
-        return _Writing(self, None if graphs is None else tuple(graphs))
-
-    def _begin(self, graphs: tuple[str, ...] | None) -> None:
+    @contextmanager
+    def writing(self, graphs: Iterable[str] | None) -> Iterator[None]:
+        """Around a write to `graphs` (None: any graph may change): while it lasts those graphs
+        are never pruned; afterwards their keys are read again."""
+        written = None if graphs is None else tuple(graphs)
         with self._lock:
             self._writes += 1
-            for graph in graphs or (None,):
+            for graph in written or (None,):
                 self._writing[graph] = self._writing.get(graph, 0) + 1
+        try:
+            yield
+        finally:
+            self._end(written)
 
     def _end(self, graphs: tuple[str, ...] | None) -> None:
         if graphs is None or self._keys is None:
@@ -99,18 +103,6 @@ class GraphPartitions:
                 self._keys = None  # read again on the next query
             elif self._keys is not None:
                 self._keys = {**self._keys, **fresh}
-
-
-class _Writing:
-    def __init__(self, partitions: GraphPartitions, graphs: tuple[str, ...] | None):
-        self._partitions = partitions
-        self._graphs = graphs
-
-    def __enter__(self) -> None:
-        self._partitions._begin(self._graphs)
-
-    def __exit__(self, *exc_info) -> None:
-        self._partitions._end(self._graphs)
 
 
 def _key(row: ox.QuerySolution) -> PatternKey:

@@ -50,6 +50,7 @@ TELLING_KINDS = frozenset({"dossiernummer", "meldingnummer", "capakey", "sociaal
 
 
 _AGG = re.compile(r"\(\s*(COUNT|SUM|AVG|MAX|MIN)\s*\(", re.I)
+_LIMIT_ONE = re.compile(r"\bLIMIT\s+1\b", re.I)
 COUNT_CUES = frozenset({"hoeveel", "aantal", "tel", "telling", "totaal"})
 NOT_COUNT_CUES = frozenset({"kost", "betaal", "betalen", "betaalt", "euro", "bedraagt", "duurt", "lang", "snel"})
 LIST_CUES = frozenset({"welke", "welk", "wie", "geef", "toon", "lijst", "som", "noem", "opsommen"})
@@ -89,7 +90,7 @@ def example_form(example: Example) -> str:
     if re.search(r"\bGROUP_CONCAT\s*\(", head, re.I):
         # counts and lists its members ("12 huisnummers: 1, 2, 3 ..."): a figure and a list
         return "counted_list"
-    grouped = re.search(r"\bGROUP\s+BY\b", tail, re.I) and not re.search(r"\bLIMIT\s+1\b", tail, re.I)
+    grouped = re.search(r"\bGROUP\s+BY\b", tail, re.I) and not _LIMIT_ONE.search(tail)
     # a grouped query that also returns a label per row is a table; one without is a figure per item
     return "grouped" if grouped else "figure"
 
@@ -129,7 +130,7 @@ def _group_by_dims(example: Example) -> frozenset[str]:
 
 def example_ranked(example: Example) -> frozenset[str]:
     """The dimension a ranking example (GROUP BY ... LIMIT 1) returns the top group of."""
-    if not re.search(r"\bLIMIT\s+1\b", example.sparql, re.I):
+    if not _LIMIT_ONE.search(example.sparql):
         return frozenset()
     return _group_by_dims(example)
 
@@ -174,8 +175,8 @@ def example_ops(example: Example) -> frozenset[str]:
     """The aggregate operations an example answers with: COUNT/SUM/AVG/MAX/MIN in its SELECT,
     TOP for ORDER BY DESC ... LIMIT 1, BOTTOM for an ascending one."""
     head, _, tail = example.sparql.partition("WHERE")
-    ops = {m.upper() for m in re.findall(r"\(\s*(COUNT|SUM|AVG|MAX|MIN)\s*\(", head, re.I)}
-    if re.search(r"\bLIMIT\s+1\b", tail, re.I):
+    ops = {m.upper() for m in _AGG.findall(head)}
+    if _LIMIT_ONE.search(tail):
         ops.add("TOP" if re.search(r"ORDER\s+BY\s+DESC", tail, re.I) else "BOTTOM")
     # the kind of record it is about: a question naming meldingen is not about dossiers, one
     # about social files ("sociale dossiers", steunvormen) not about the city's case files
