@@ -134,7 +134,8 @@ class ParsedQuery:
 
 def _syntax_error(exc: ParseException, text: str) -> SparqlSyntaxError:
     message = str(exc.msg)
-    snippet = (exc.line or "").strip()
+    lines = text.splitlines()
+    snippet = lines[exc.lineno - 1].strip() if 0 < exc.lineno <= len(lines) else ""
     if snippet:
         message = f"{message}, near {snippet[:60]!r}"
     return SparqlSyntaxError(message, exc.lineno, exc.col)
@@ -157,10 +158,24 @@ def parseUpdate(text: str):
         return _rdflib_parser.parseUpdate(text)
 
 
+def _neutral_numbers(text: str) -> str:
+    """`text` with every number written as 0 padded to the same length. rdflib's parser fails
+    on a negative decimal in a triple pattern (`?s ex:v -2.5`: TypeError on negating a Decimal)
+    and nothing read from its parse depends on a number's value; the padding keeps every
+    error position where it was."""
+    parts: list[str] = []
+    pos = 0
+    for token in tokenize(text):
+        if token.kind == "number":
+            parts += [text[pos:token.start], "0".ljust(len(token.text))]
+            pos = token.end
+    return "".join(parts) + text[pos:] if parts else text
+
+
 def _parse_and_translate(parse, translate, text: str, base_iri: str | None):
     """Parse, refuse SERVICE/LOAD, translate to algebra; every failure is a SparqlSyntaxError."""
     try:
-        tree = parse(text)
+        tree = parse(_neutral_numbers(text))
     except ParseException as exc:
         raise _syntax_error(exc, text) from None
     refuse_remote_calls(text)
@@ -203,13 +218,12 @@ def parse_query(text: str, base_iri: str | None = None) -> ParsedQuery:
 
 
 _SHAPE_IRI = "urn:x-schakel-shape:"
-_DIGITS = re.compile(r"\d+")
 
 
 @lru_cache(maxsize=256)
 def query_shape(text: str) -> tuple[str, tuple[str, ...]]:
     """The text with every untyped string literal emptied (rdflib converts typed ones to values
-    while parsing, and logs an error for an empty date), every digit run made 0 and every
+    while parsing, and logs an error for an empty date), every number made 0 and every
     absolute IRI outside PREFIX/BASE (prefixed names resolve against those) and other than
     rdf:type replaced by a numbered placeholder IRI; and the IRIs in placeholder order."""
     iris: dict[str, int] = {}
@@ -221,7 +235,7 @@ def query_shape(text: str) -> tuple[str, tuple[str, ...]]:
             quote = token.text[:3] if token.text[:3] in ('"""', "'''") else token.text[0]
             replacement = quote + quote
         elif token.kind == "number":
-            replacement = _DIGITS.sub("0", token.text)
+            replacement = "0"
         elif (token.kind == "iri" and is_absolute_iri(token.text[1:-1]) and token.text[1:-1] != RDF_TYPE
               and not (i >= 1 and tokens[i - 1].is_word("BASE"))
               and not (i >= 2 and tokens[i - 2].is_word("PREFIX"))):
