@@ -75,6 +75,20 @@ class GraphPartitions:
             return list(graphs)
         return [g for g in graphs if g in writing or not needed.isdisjoint(keys.get(g, ()))]
 
+    def sole_holders(self, graphs: Sequence[str], needed: frozenset[PatternKey]) -> dict[PatternKey, str]:
+        """For each needed key held by exactly one named graph of `graphs`, that graph (none
+        while one of `graphs` is being written: its keys are not known)."""
+        keys = self._current()
+        with self._lock:
+            if None in self._writing or not self._writing.keys().isdisjoint(graphs):
+                return {}
+        holders: dict[PatternKey, list[str]] = {}
+        for graph in graphs:
+            for key in needed.intersection(keys.get(graph, ())):
+                holders.setdefault(key, []).append(graph)
+        return {key: found[0] for key, found in holders.items()
+                if len(found) == 1 and found[0] != STORE_DEFAULT_GRAPH}
+
     @contextmanager
     def writing(self, graphs: Iterable[str] | None) -> Iterator[None]:
         """Around a write to `graphs` (None: any graph may change): while it lasts those graphs

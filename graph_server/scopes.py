@@ -19,12 +19,14 @@ the store's default graph) are refused for principals that do not see every grap
 from __future__ import annotations
 
 import threading
+from functools import partial
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
 from graph_server.config import Config
+from graph_server.confinement import confine_patterns
 from graph_server.partitions import STORE_DEFAULT_GRAPH, GraphPartitions
 from graph_server.sparql_syntax import (
     STORE_DEFAULT,
@@ -285,12 +287,22 @@ class ScopeGate:
         default = list(dataset.default_graph)
         if dataset.include_store_default_graph:
             default.append(STORE_DEFAULT_GRAPH)
-        default = self.partitions.prune(default, prepared.parsed.pattern_keys)
+        keys = prepared.parsed.pattern_keys
+        default = self.partitions.prune(default, keys)
+        confined = None
+        if keys and len(default) > 1 and prepared.base_iri is None:
+            # The rewritten query names no graph itself, so the added GRAPH clauses are the only
+            # readers of its named graphs; each of those is a graph of its default graph.
+            confined = confine_patterns(prepared.parsed.text, self.partitions.sole_holders(default, keys))
+        run = partial(self.store.query, default_graph=[g for g in default if g != STORE_DEFAULT_GRAPH],
+                      base_iri=prepared.base_iri, include_store_default_graph=STORE_DEFAULT_GRAPH in default)
         try:
-            return self.store.query(prepared.parsed.text,
-                                    default_graph=[g for g in default if g != STORE_DEFAULT_GRAPH],
-                                    named_graphs=list(dataset.named_graphs), base_iri=prepared.base_iri,
-                                    include_store_default_graph=STORE_DEFAULT_GRAPH in default)
+            if confined is not None:
+                try:
+                    return run(confined.text, named_graphs=list(confined.graphs))
+                except SyntaxError:  # the client gets the verdict on the text it sent
+                    pass
+            return run(prepared.parsed.text, named_graphs=list(dataset.named_graphs))
         except SyntaxError as exc:  # rdflib accepted what Oxigraph does not
             raise SparqlSyntaxError(str(exc)) from None
 
