@@ -290,7 +290,7 @@ class ScopeGate:
         keys = prepared.parsed.pattern_keys
         default = self.partitions.prune(default, keys)
         confined = None
-        if keys and len(default) > 1 and prepared.base_iri is None:
+        if keys and len(default) > 1:
             # The rewritten query names no graph itself, so the added GRAPH clauses are the only
             # readers of its named graphs; each of those is a graph of its default graph.
             confined = confine_patterns(prepared.parsed.text, self.partitions.sole_holders(default, keys))

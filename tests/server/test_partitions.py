@@ -15,6 +15,7 @@ from graph_server.store import GraphStore
 from server_fixtures import config_text, graph_iri
 
 EX = "https://example.test/"
+ENDPOINT = "http://127.0.0.1:8000/sparql"  # the base IRI the endpoint passes with every query
 PREFIX = f"PREFIX ex: <{EX}> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
 
 # Each graph holds its own predicates and classes; labels and one triple are in several graphs.
@@ -88,10 +89,10 @@ def _rows(result, ordered: bool) -> list:
 @pytest.mark.parametrize("query", QUERIES)
 def test_pruned_result_equals_result_over_the_whole_dataset(gate, role, query):
     principal = principal_for_role(gate.config, role)
-    prepared = gate.prepare_query(principal, PREFIX + query)
+    prepared = gate.prepare_query(principal, PREFIX + query, base_iri=ENDPOINT)
     dataset = prepared.dataset
     whole = gate.store.query(PREFIX + query, default_graph=list(dataset.default_graph),
-                             named_graphs=list(dataset.named_graphs),
+                             named_graphs=list(dataset.named_graphs), base_iri=ENDPOINT,
                              include_store_default_graph=dataset.include_store_default_graph)
     ordered = "ORDER BY" in query
     assert _rows(gate.run_prepared(prepared), ordered) == _rows(whole, ordered)
@@ -177,3 +178,13 @@ def test_a_key_held_by_one_graph_of_the_dataset_is_confined_to_it(gate):
     with gate.partitions.writing([graph_iri("adressen")]):
         assert gate.partitions.sole_holders(graphs, keys) == {}
     assert gate.partitions.sole_holders(graphs, keys)
+
+
+def test_the_gate_sends_the_confined_text_to_the_store(gate, monkeypatch):
+    sent = []
+    query_store = gate.store.query
+    monkeypatch.setattr(gate.store, "query", lambda text, **kw: sent.append(text) or query_store(text, **kw))
+    balie = principal_for_role(gate.config, "balie")
+    rows = gate.evaluate(balie, PREFIX + QUERIES[2], base_iri=ENDPOINT).rows()
+    assert [row["n"].value for row in rows] == ["2"]
+    assert f"GRAPH <{graph_iri('meldingen')}> {{ ?m a ex:Report . ?m ex:street ?st . }}" in sent[-1]
