@@ -68,17 +68,17 @@ def _ini(source: str, mapping_path: Path) -> str:
     )
 
 
-def _parse_rules(source: str, mapping_file: Path, config: Config, staging: Path, cache_dir: Path | None):
-    """Morph-KGC's mapping rules (its rule, function and HTTP tables). Translating YARRRML to
-    RML and querying that with rdflib's SPARQL costs 0.5-1 s of CPU per source and depends on
-    nothing but the mapping text and the library versions, so the rules are kept in `cache_dir`
-    (parsed with a stand-in for the per-run staging folder, which is filled in afterwards)."""
+def _parse_rules(source: str, mapping_file: Path, text: str, staging: Path, cache_dir: Path | None):
+    """Morph-KGC's mapping rules (its rule, function and HTTP tables) for the mapping `text`,
+    rendered with a stand-in for the per-run staging folder, which is filled in afterwards.
+    Translating YARRRML to RML and querying that with rdflib's SPARQL costs 0.5-1 s of CPU per
+    source and depends on nothing but the mapping text and the library versions, so the rules
+    are kept in `cache_dir`."""
     import pandas
     from morph_kgc._version import __version__ as morph_kgc_version
     from morph_kgc.args_parser import load_config_from_argument
     from morph_kgc.mapping.mapping_parser import retrieve_mappings
 
-    text = mapping_text(mapping_file, config, Path(_STAGING_TOKEN))
     key = hashlib.sha256("\0".join((morph_kgc_version, pandas.__version__, _ini(source, Path("m.yml")), text))
                          .encode("utf-8")).hexdigest()[:32]
     cached = cache_dir / f"{source}-{key}.pickle" if cache_dir is not None else None
@@ -133,10 +133,11 @@ def _materialize(source: str, rules, staging: Path) -> set[str]:
 def run_mapping(extract: Extract, mapping_file: Path, config: Config, staging: Path,
                 allowed_graphs: set[str], cache_dir: Path | None = None) -> list[str]:
     """Materialise the mapping; returns N-Quads lines (without the final ' .')."""
-    write_tables(extract, staging, mapping_text(mapping_file, config, staging))
+    text = mapping_text(mapping_file, config, Path(_STAGING_TOKEN))
+    write_tables(extract, staging, text.replace(_STAGING_TOKEN, str(staging)))
     logging.getLogger("morph_kgc").setLevel(logging.WARNING)
     try:
-        rules = _parse_rules(extract.source, mapping_file, config, staging, cache_dir)
+        rules = _parse_rules(extract.source, mapping_file, text, staging, cache_dir)
         lines = list(_materialize(extract.source, rules, staging))
     except SourceError:
         raise
