@@ -243,9 +243,8 @@ class _Rewriter:
         return self.text[start:end], i
 
     def _name(self, token: Token) -> str:
-        if token.kind == "pname" and (token.text.startswith("_:") or token.text.endswith(".")):
-            # a blank node is scoped to its block; `ex:x.` is a name and the end of a triple
-            raise _Unsupported
+        if token.kind == "pname" and token.text.startswith("_:"):
+            raise _Unsupported  # a blank node is scoped to its block
         return self._slice(token)
 
     def _slice(self, token: Token) -> str:

@@ -159,9 +159,31 @@ def _check_writable(principal: Principal, graph: str) -> None:
 
 
 def _using_clause(default: Sequence[str], named: Sequence[str]) -> str:
-    parts = [f"USING {iri_ref(g)}" for g in default] or [f"USING {iri_ref(EMPTY_GRAPH)}"]
-    parts += [f"USING NAMED {iri_ref(g)}" for g in named]
+    """USING clauses for `default` (which is never empty: see `_confined_using`) and `named`."""
+    parts = [f"USING {iri_ref(g)}" for g in default] + [f"USING NAMED {iri_ref(g)}" for g in named]
     return " ".join(parts) + " "
+
+
+_UNCONFINABLE = ("this update could not be confined to your graphs as written; "
+                 "write it without comments between its clauses")
+
+
+def _verify_confinement(rewritten: str, base_iri: str | None, operations: Sequence[UpdateOperation],
+                        confined: dict[int, tuple[list[str], list[str]]]) -> None:
+    """Parse the rewritten update again: each operation must write what was checked and read
+    exactly the USING dataset it was given. A second line of defence: the clauses are placed
+    by token position, and a text the tokenizer read differently from the parsers must not run."""
+    try:
+        again = parse_update(rewritten, base_iri)
+    except (SparqlSyntaxError, ForbiddenFeature):
+        raise ScopeRefused(400, _UNCONFINABLE) from None
+    if len(again) != len(operations):
+        raise ScopeRefused(400, _UNCONFINABLE)
+    for index, (before, after) in enumerate(zip(operations, again)):
+        if after.writes != before.writes:
+            raise ScopeRefused(400, _UNCONFINABLE)
+        if index in confined and (after.kind != "Modify" or (after.using, after.using_named) != confined[index]):
+            raise ScopeRefused(400, _UNCONFINABLE)
 
 
 def check_update(principal: Principal, text: str, *, using_graph_uris: Sequence[str] = (),
@@ -175,7 +197,8 @@ def check_update(principal: Principal, text: str, *, using_graph_uris: Sequence[
     operations = parse_update(text, base_iri)
     writes: list[str] = []
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in the original text
-    for op in operations:
+    confined: dict[int, tuple[list[str], list[str]]] = {}  # operation -> its USING dataset
+    for index, op in enumerate(operations):
         if protocol_dataset and (op.using or op.using_named or op.with_graph):
             raise ScopeRefused(400, "using-graph-uri/using-named-graph-uri cannot be combined with "
                                     "USING, USING NAMED or WITH in the update")
@@ -185,23 +208,29 @@ def check_update(principal: Principal, text: str, *, using_graph_uris: Sequence[
         for graph in op.reads:
             _check_writable(principal, graph)  # COPY/MOVE/ADD sources: same set as writes
         if op.kind == "Modify":
-            replacement = _confined_using(principal, op, using_graph_uris, using_named_graph_uris, protocol_dataset)
-            if replacement is not None and op.dataset_span is not None:
-                edits.append((*op.dataset_span, replacement))
+            dataset = _confined_using(principal, op, using_graph_uris, using_named_graph_uris, protocol_dataset)
+            if dataset is not None and op.dataset_span is not None:
+                edits.append((*op.dataset_span, _using_clause(*dataset)))
+                confined[index] = dataset
         elif op.kind == "DeleteWhere" and not principal.all_graphs and op.pattern_span is not None:
             start, end = op.pattern_span
             pattern = text[start:end]
-            named = sorted(principal.graphs)
-            edits.append((op.start, op.end, f"DELETE {pattern} {_using_clause([], named)}WHERE {pattern}"))
+            dataset = ([EMPTY_GRAPH], sorted(principal.graphs))
+            edits.append((op.start, op.end, f"DELETE {pattern} {_using_clause(*dataset)}WHERE {pattern}"))
+            confined[index] = dataset
     rewritten = text
     for start, end, replacement in sorted(edits, reverse=True):
         rewritten = rewritten[:start] + replacement + rewritten[end:]
+    if confined:
+        _verify_confinement(rewritten, base_iri, operations, confined)
     return CheckedUpdate(rewritten, tuple(dict.fromkeys(writes)), len(operations))
 
 
 def _confined_using(principal: Principal, op: UpdateOperation, using: Sequence[str],
-                    using_named: Sequence[str], protocol_dataset: bool) -> str | None:
-    """The USING clauses a Modify operation runs with, or None to leave it as written."""
+                    using_named: Sequence[str], protocol_dataset: bool) -> tuple[list[str], list[str]] | None:
+    """The (USING, USING NAMED) graphs a Modify operation runs with, or None to leave it as
+    written. An empty default graph is written as the store's empty graph: no USING at all
+    would mean the store's whole default graph."""
     if protocol_dataset:
         default, named = list(using), list(using_named)
     elif op.using or op.using_named:
@@ -211,9 +240,9 @@ def _confined_using(principal: Principal, op: UpdateOperation, using: Sequence[s
     else:
         default = [op.with_graph] if op.with_graph else sorted(principal.graphs)
         named = sorted(principal.graphs)
-    default = [g for g in default if principal.may_access(g)]
+    default = [g for g in default if principal.may_access(g)] or [EMPTY_GRAPH]
     named = [g for g in named if principal.may_access(g)]
-    return _using_clause(default, named)
+    return default, named
 
 
 # --- evaluation -----------------------------------------------------------------------------

@@ -50,16 +50,19 @@ _TOKEN = re.compile(
     r"""
     (?P<ws>\s+)
   | (?P<comment>\#[^\n\r]*)
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
   | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
   | (?P<var>[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+)
-  | (?P<pname>(?:[^\W\d][\w.\-]*)?:(?:[\w.\-:%]|\\.)*)
+  | (?P<pname>(?:[^\W\d][\w.\-]*)?:(?:(?:[\w.\-:%]|\\.)*(?:[\w\-:%]|\\.))?)
   | (?P<word>[^\W\d]\w*)
-  | (?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)
+  | (?P<number>\d+\.\d*[eE][+-]?\d+|\.\d+(?:[eE][+-]?\d+)?|\d+\.\d+|\d+(?:[eE][+-]?\d+)?)
   | (?P<punct>.)
     """,
     re.VERBOSE | re.DOTALL,
 )
+# Words after which, at the same bracket level, a `(` opens an expression: projections and
+# solution modifiers (SELECT ?a (…), GROUP BY (…), ORDER BY DESC(…), HAVING (…)).
+_MODIFIER_WORDS = {"SELECT", "GROUP", "ORDER", "HAVING"}
 
 
 @dataclass(frozen=True)
@@ -73,26 +76,92 @@ class Token:
     def is_word(self, *words: str) -> bool:
         return self.kind == "word" and self.text.upper() in words
 
+    @property
+    def ends_operand(self) -> bool:
+        return (self.kind in ("var", "number", "string", "iri", "pname") or self.text == ")"
+                or (self.kind == "word" and self.text in ("true", "false")))
+
+
+class _Brackets:
+    """What each open bracket holds: "group" ({ }), "values" (the data of VALUES), "expr" (an
+    expression in ( )), "list" (a collection or a VALUES tuple in ( )) or "bnode" ([ ])."""
+
+    def __init__(self) -> None:
+        self.frames: list[str] = []
+        self.modifiers = [False]  # per level: after SELECT/GROUP/ORDER/HAVING, before WHERE
+        self.values_next = False  # VALUES seen: its data block comes next
+
+    def in_expression(self) -> bool:
+        return bool(self.frames) and self.frames[-1] == "expr"
+
+    def word(self, word: str) -> None:
+        word = word.upper()
+        if word in _MODIFIER_WORDS:
+            self.modifiers[-1] = True
+        elif word == "WHERE":
+            self.modifiers[-1] = False
+        elif word == "VALUES":
+            self.values_next = True
+
+    def open(self, bracket: str, tokens: list[Token]) -> None:
+        if bracket == "{":
+            frame = "values" if self.values_next else "group"
+            self.values_next = False
+        elif bracket == "[":
+            frame = "bnode"
+        else:
+            frame = self._paren(tokens)
+        self.frames.append(frame)
+        self.modifiers.append(False)
+
+    def _paren(self, tokens: list[Token]) -> str:
+        previous = tokens[-2] if len(tokens) >= 2 else None
+        if self.in_expression():
+            return "expr"
+        if self.values_next or (self.frames and self.frames[-1] == "values"):
+            return "list"
+        if not self.frames or self.modifiers[-1]:
+            return "expr"
+        if previous is not None and previous.kind == "word" and previous.text != "a":
+            return "expr"  # FILTER (, BIND (, a function name
+        if (previous is not None and previous.kind in ("iri", "pname")
+                and len(tokens) >= 3 and tokens[-3].is_word("FILTER")):
+            return "expr"  # FILTER <function>(…)
+        return "list"
+
+    def close(self) -> None:
+        if self.frames:
+            self.frames.pop()
+            self.modifiers.pop()
+
 
 def tokenize(text: str) -> list[Token]:
+    """SPARQL tokens outside strings, IRIs and comments. `<` is read the way the grammar reads
+    it: less-than right after an operand inside an expression, the start of an IRI elsewhere
+    (so in `FILTER(?c<99)#> …` the `#` starts a comment, as for every SPARQL parser)."""
     tokens: list[Token] = []
-    depth = 0
+    brackets = _Brackets()
     pos = 0
     while pos < len(text):
-        match = _TOKEN.match(text, pos)
-        if match is None:  # an unterminated string: let the parser report it
-            tokens.append(Token("punct", text[pos], pos, pos + 1, depth))
-            pos += 1
+        if text[pos] == "<" and brackets.in_expression() and tokens and tokens[-1].ends_operand:
+            kind, start, end = "punct", pos, pos + 1
+        else:
+            match = _TOKEN.match(text, pos)
+            if match is None:  # an unterminated string: let the parser report it
+                kind, start, end = "punct", pos, pos + 1
+            else:
+                kind, start, end = match.lastgroup or "punct", match.start(), match.end()
+        pos = end
+        if kind in ("ws", "comment"):
             continue
-        kind = match.lastgroup or "punct"
-        value = match.group()
-        if kind not in ("ws", "comment"):
-            if kind == "punct" and value in "})]":
-                depth = max(depth - 1, 0)
-            tokens.append(Token(kind, value, match.start(), match.end(), depth))
-            if kind == "punct" and value in "{([":
-                depth += 1
-        pos = match.end()
+        value = text[start:end]
+        if kind == "punct" and value in "})]":
+            brackets.close()
+        tokens.append(Token(kind, value, start, end, len(brackets.frames)))
+        if kind == "word":
+            brackets.word(value)
+        elif kind == "punct" and value in "{([":
+            brackets.open(value, tokens)
     return tokens
 
 
@@ -172,6 +241,25 @@ def _neutral_numbers(text: str) -> str:
     return "".join(parts) + text[pos:] if parts else text
 
 
+_CODEPOINT_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def refuse_ambiguous_escapes(text: str) -> None:
+    """Refuse `\\u`/`\\U` escapes of ASCII punctuation, spaces and control characters. rdflib
+    expands them before parsing (as the SPARQL spec says), Oxigraph only inside strings and IRIs,
+    so `"\\u0022 #"` or `\\u000a` would be read one way when the gate checks the text and
+    another way when the store runs it. Escaped letters, digits and non-ASCII characters mean
+    the same to both."""
+    for match in _CODEPOINT_ESCAPE.finditer(text):
+        code = int(match[1] or match[2], 16)
+        if code > 0x10FFFF or (code < 128 and not chr(code).isalnum()):
+            line = text.count("\n", 0, match.start()) + 1
+            column = match.start() - text.rfind("\n", 0, match.start())
+            raise SparqlSyntaxError(
+                f"the escape {match[0]} is not accepted here: write the character itself "
+                "(inside a string with a backslash escape such as \\\" or \\n)", line, column)
+
+
 def _parse_and_translate(parse, translate, text: str, base_iri: str | None):
     """Parse, refuse SERVICE/LOAD, translate to algebra; every failure is a SparqlSyntaxError."""
     try:
@@ -198,6 +286,7 @@ def parse_query(text: str, base_iri: str | None = None) -> ParsedQuery:
     values, and IRIs are mapped back. (The query runner also uses the shape, to learn which
     kinds of query run long.) Errors come from parsing the text itself, so their
     positions are the caller's (exceptions are not cached: a refused query is parsed again)."""
+    refuse_ambiguous_escapes(text)
     if _SHAPE_IRI in text:  # a placeholder written by the client would map back wrongly
         return _parse_query_text(text, base_iri)
     shape, iris = query_shape(text)
@@ -399,6 +488,7 @@ def _split_operations(text: str) -> list[tuple[int, int, list[Token]]]:
 
 def parse_update(text: str, base_iri: str | None = None) -> list[UpdateOperation]:
     """Parse an update request into operations with the graphs each reads and writes."""
+    refuse_ambiguous_escapes(text)
     update = _parse_and_translate(parseUpdate, translateUpdate, text, base_iri)
     algebra = update if isinstance(update, list) else update.algebra
     spans = _split_operations(text)

@@ -60,6 +60,27 @@ QUERIES = [
     "ASK { ?m ex:status ex:open ; ex:street ?s . ?s a ex:Street }",
     "SELECT ?m WHERE { ?m ex:street [ a ex:Street ] ; ex:status ?x }",
     "SELECT ?m WHERE { ?m ex:status ?x . ?x ^ex:status ?n . ?n ex:street ?s }",
+    # comments holding braces, quotes and GRAPH inside a triples block; repeated and trailing ';'
+    "SELECT ?p ?c WHERE { ?p # { } GRAPH ' \" (\n ex:cost\t?c ;; # ;\n rdfs:label ?l ; }",
+    # lowercase keywords, an object list of classes, a long string with braces and '#' in a filter
+    "select ?x ?l where { { ?x a ex:Street , ex:Street } union { ?x a ex:Unit } ?x rdfs:label ?l "
+    "optional { ?x ex:opens ?o filter(?o != '''} { # GRAPH ''') } }",
+    # VALUES inside a sub-select with GROUP BY / HAVING / LIMIT, next to confined patterns outside it
+    "SELECT ?u ?n WHERE { { SELECT ?u (COUNT(?p) AS ?n) WHERE { ?p ex:unit ?u ; ex:cost ?c VALUES ?c { 25 70 } } "
+    "GROUP BY ?u HAVING(COUNT(?p) > 0) LIMIT 5 } ?u rdfs:label ?l ; a ex:Unit }",
+    # FROM and FROM NAMED without GRAPH
+    f"SELECT ?p ?o FROM <{graph_iri('catalogus')}> FROM <{graph_iri('organisatie')}> FROM NAMED <{graph_iri('adressen')}> "
+    "WHERE { ?p ex:unit ?u . ?u ex:opens ?o ; rdfs:label ?l }",
+    # signed numbers, typed literals, an object list mixing literals and variables, lowercase bind
+    "select ?p ?l where { ?p ex:cost 25 , +25 ; rdfs:label 'Rijbewijs'^^<http://www.w3.org/2001/XMLSchema#string> , ?l . "
+    "?x ex:unit ?u optional { ?p ex:cost -2.5 } bind(?p as ?q) }",
+    # an integer right before '.' (`25.` is not a decimal)
+    "SELECT ?p ?l WHERE { ?p rdfs:label ?l ; ex:cost 25.}",
+    # less-than right after an operand, then a comment: `<99)#>` is no IRI
+    "SELECT ?p ?o WHERE { ?p ex:unit ?u ; ex:cost ?c FILTER(?c<99)#> ) ?x ex:both 1 .\n?u ex:opens ?o\n}",
+    # a \u escape inside an IRI, whose '#' must not hide the GRAPH after it
+    "SELECT DISTINCT ?g WHERE { ?t <http://www.w3.org/2000/01/rdf-schem\\u0061#label> ?l . "
+    "GRAPH ?g { ?t rdfs:label ?l }\n{ ?p ex:unit ?u } } ORDER BY ?g",
 ]
 
 

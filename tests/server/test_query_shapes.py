@@ -38,7 +38,7 @@ def test_the_shape_keeps_prefixes_rdf_type_and_the_grammar():
     shape, iris = query_shape(text)
     assert iris == ()
     assert "<https://example.test/>" in shape and "<https://base.test/>" in shape
-    assert "0, -0, 0 }" in shape and "''''''" in shape and "LIMIT 0" in shape
+    assert "0, -0, 0. }" in shape and "''''''" in shape and "LIMIT 0" in shape
     assert parse_query(text).pattern_keys == {("c", "https://example.test/C"), ("p", "https://example.test/n"),
                                               ("p", "https://example.test/t"), ("p", "https://example.test/u")}
 
@@ -83,3 +83,14 @@ def test_negative_decimals_in_triple_patterns_parse():
     with pytest.raises(SparqlSyntaxError) as error:  # the message quotes the text as sent
         parse_query("SELECT * WHERE {\n ?s <https://example.test/v> -12.345 ?x }")
     assert error.value.line == 2 and "-12.345 ?x" in str(error.value)
+
+
+def test_escapes_that_parsers_read_differently_are_refused_with_their_position():
+    with pytest.raises(SparqlSyntaxError) as error:
+        parse_query('SELECT * WHERE {\n ?x <https://example.test/p> "\\u0022 #" }')
+    assert (error.value.line, error.value.column) == (2, 31) and "\\u0022" in str(error.value)
+    with pytest.raises(SparqlSyntaxError):
+        parse_update("INSERT DATA { <https://example.test/s> <https://example.test/p> 1 } # \\u000a ;")
+    # escaped letters and non-ASCII characters mean the same to every parser
+    assert parse_query('SELECT * WHERE { ?x <https://example.test/caf\\u00e9> "\\u0041" }').pattern_keys == {
+        ("p", "https://example.test/café")}

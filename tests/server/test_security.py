@@ -16,6 +16,8 @@ import time
 import httpx
 import pytest
 
+from graph_server.scopes import ScopeRefused, _verify_confinement
+from graph_server.sparql_syntax import parse_update
 from server_fixtures import GRAPHS, ROLE_GRAPHS, SECRET_TEXT, graph_iri, marker
 
 SPARQL_JSON = {"Accept": "application/sparql-results+json"}
@@ -275,6 +277,10 @@ def test_scoped_writer_reads_are_confined(server):
         ({"using-graph-uri": sociaal}, f"INSERT {{ GRAPH <{target}> {{ <urn:leak:6> <urn:v> ?o }} }} WHERE {{ ?s ?p ?o }}"),
         ({"using-named-graph-uri": sociaal},
          f"INSERT {{ GRAPH <{target}> {{ <urn:leak:7> <urn:v> ?o }} }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"),
+        # a fake WHERE in what the parsers read as a comment (after a less-than), the real one
+        # after an IRI with an escape: USING must land before the real one
+        ({}, f"INSERT {{ GRAPH <{target}> {{ <urn:leak:8> <urn:v> ?o . <urn:leak:8> <urn:w> <urn:\\u0061#> }} }} "
+             f"WHERE {{ GRAPH <{sociaal}> {{ ?s ?p ?o\nFILTER(?o<'~')#> }} }} }} WHERE\n}} }}"),
     ]
     with server.client("redacteur") as client:
         for params, update in leaks:
@@ -455,3 +461,18 @@ def test_runaway_query_times_out_while_others_are_served(server):
     assert response.status_code == 503
     assert "did not finish within" in response.text
     assert results["seconds"] < server.config.limits.query_timeout_seconds + 2
+
+
+def test_an_update_is_run_only_if_the_parser_sees_the_using_clauses_the_gate_placed():
+    """The second line of defence behind the tokenizer: had it misread a text, the USING clauses
+    would sit where the parsers do not see them (in a comment, say), and the update is refused."""
+    catalogus = graph_iri("catalogus")
+    text = f"INSERT {{ GRAPH <{catalogus}> {{ <urn:a> <urn:b> ?o }} }} WHERE {{ ?s <urn:p> ?o }}"
+    operations = parse_update(text)
+    dataset = ([catalogus], [catalogus])
+    placed = text.replace("WHERE", f"USING <{catalogus}> USING NAMED <{catalogus}> WHERE")
+    _verify_confinement(placed, None, operations, {0: dataset})  # where the parser sees them: runs
+    misplaced = text.replace("WHERE", f"# USING <{catalogus}> USING NAMED <{catalogus}>\nWHERE")
+    with pytest.raises(ScopeRefused) as refused:
+        _verify_confinement(misplaced, None, operations, {0: dataset})
+    assert refused.value.status == 400
