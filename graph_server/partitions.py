@@ -42,6 +42,12 @@ class GraphPartitions:
         self._writing: dict[str | None, int] = {}  # graph -> writers in progress; None = all graphs
         self._writes = 0  # writes begun so far: keys read across a write are not kept
 
+    @property
+    def writes_begun(self) -> int:
+        """How many writes have begun so far. A query planned with these partitions stays right
+        for the snapshot it reads only if no write began in between (see ScopeGate.run_prepared)."""
+        return self._writes
+
     def _all_keys(self) -> dict[str, frozenset[PatternKey]]:
         keys: dict[str, set[PatternKey]] = {}
         for row in self._store.oxigraph.query(_KEYS_PER_GRAPH):

@@ -311,18 +311,34 @@ class ScopeGate:
         return PreparedQuery(parsed, dataset, base_iri)
 
     def run_prepared(self, prepared: PreparedQuery):
-        """The raw (lazy) pyoxigraph result of a prepared query."""
+        """The raw (lazy) pyoxigraph result of a prepared query.
+
+        The store reads from a snapshot taken when the query starts. A plan (graphs pruned,
+        patterns confined) made before a write began and started after that write committed
+        would read new data with old partitions, so a query during which a write began is
+        planned and started again; after a few tries it runs over the whole dataset, as
+        written."""
+        for _attempt in range(3):
+            writes = self.partitions.writes_begun
+            result = self._start(prepared, planned=True)
+            if self.partitions.writes_begun == writes:
+                return result
+            del result
+        return self._start(prepared, planned=False)
+
+    def _start(self, prepared: PreparedQuery, *, planned: bool):
         dataset = prepared.dataset
         default = list(dataset.default_graph)
         if dataset.include_store_default_graph:
             default.append(STORE_DEFAULT_GRAPH)
         keys = prepared.parsed.pattern_keys
-        default = self.partitions.prune(default, keys)
         confined = None
-        if keys and len(default) > 1:
-            # The rewritten query names no graph itself, so the added GRAPH clauses are the only
-            # readers of its named graphs; each of those is a graph of its default graph.
-            confined = confine_patterns(prepared.parsed.text, self.partitions.sole_holders(default, keys))
+        if planned:
+            default = self.partitions.prune(default, keys)
+            if keys and len(default) > 1:
+                # The rewritten query names no graph itself, so the added GRAPH clauses are the
+                # only readers of its named graphs; each of those is a graph of its default graph.
+                confined = confine_patterns(prepared.parsed.text, self.partitions.sole_holders(default, keys))
         run = partial(self.store.query, default_graph=[g for g in default if g != STORE_DEFAULT_GRAPH],
                       base_iri=prepared.base_iri, include_store_default_graph=STORE_DEFAULT_GRAPH in default)
         try:

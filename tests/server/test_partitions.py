@@ -209,3 +209,23 @@ def test_the_gate_sends_the_confined_text_to_the_store(gate, monkeypatch):
     rows = gate.evaluate(balie, PREFIX + QUERIES[2], base_iri=ENDPOINT).rows()
     assert [row["n"].value for row in rows] == ["2"]
     assert f"GRAPH <{graph_iri('meldingen')}> {{ ?m a ex:Report . ?m ex:street ?st . }}" in sent[-1]
+
+
+def test_a_write_between_planning_and_starting_a_query_makes_it_plan_again(gate, monkeypatch):
+    writer, balie = principal_for_role(gate.config, "beheerder"), principal_for_role(gate.config, "balie")
+    catalogus, organisatie = graph_iri("catalogus"), graph_iri("organisatie")
+    move = (PREFIX + f"DELETE {{ GRAPH <{catalogus}> {{ ?p ex:cost ?c }} }} INSERT {{ GRAPH <{organisatie}> "
+            f"{{ ?p ex:cost ?c }} }} WHERE {{ GRAPH <{catalogus}> {{ ?p ex:cost ?c }} }}")
+    plan = gate.partitions.sole_holders
+    moved = []
+
+    def plan_then_write(graphs, needed):
+        holders = plan(graphs, needed)  # ex:cost in catalogus only
+        if not moved:  # the write lands after the plan, before the query takes its snapshot
+            gate.update(writer, move)
+            moved.append(True)
+        return holders
+
+    monkeypatch.setattr(gate.partitions, "sole_holders", plan_then_write)
+    rows = gate.evaluate(balie, PREFIX + "SELECT ?p ?c WHERE { ?p ex:cost ?c ; rdfs:label ?l }").rows()
+    assert moved and sorted(row["c"].value for row in rows) == ["25", "70"]
