@@ -193,7 +193,7 @@ class _Rewriter:
             if verb_token.kind == "word" and verb_token.text == "a":
                 verb, predicate, i = "a", RDF_TYPE, i + 1
             elif verb_token.kind in ("iri", "pname", "var"):
-                verb, i = self._name(verb_token), i + 1
+                verb, i = self._slice(verb_token), i + 1
                 predicate = None if verb_token.kind == "var" else self._iri(verb_token)
             else:
                 raise _Unsupported
@@ -216,13 +216,14 @@ class _Rewriter:
                 return i
 
     def _term(self, i: int) -> tuple[str, int]:
-        """One variable, IRI, prefixed name, literal or boolean; the source text and next index."""
+        """One variable, IRI, prefixed name, literal or boolean; the source text and next index.
+        A blank node (a variable scoped to its block) is out of reach."""
         tokens = self.tokens
         token = tokens[i]
         if token.kind == "var" or (token.kind == "word" and token.text in ("true", "false")):
             return self._slice(token), i + 1
         if token.kind in ("iri", "pname"):
-            return self._name(token), i + 1
+            return self._slice(token), i + 1
         start = token.start
         if token.text in "+-" and tokens[i + 1].kind == "number" and tokens[i + 1].start == token.end:
             i += 1
@@ -233,19 +234,11 @@ class _Rewriter:
             raise _Unsupported
         end = token.end
         i += 1
-        if tokens[i].text == "@" and tokens[i].start == end:  # a language tag, e.g. @nl-BE
+        if tokens[i].kind == "langtag":
             end, i = tokens[i].end, i + 1
-            while tokens[i].start == end and (tokens[i].kind == "word" or tokens[i].text == "-"
-                                              or tokens[i].kind == "number"):
-                end, i = tokens[i].end, i + 1
         elif tokens[i].text == "^" and tokens[i + 1].text == "^" and tokens[i + 2].kind in ("iri", "pname"):
             end, i = tokens[i + 2].end, i + 3
         return self.text[start:end], i
-
-    def _name(self, token: Token) -> str:
-        if token.kind == "pname" and token.text.startswith("_:"):
-            raise _Unsupported  # a blank node is scoped to its block
-        return self._slice(token)
 
     def _slice(self, token: Token) -> str:
         return self.text[token.start:token.end]

@@ -38,6 +38,7 @@ from graph_server.sparql_syntax import (
     is_absolute_iri,
     parse_query,
     parse_update,
+    tokenize,
 )
 from graph_server.store import EMPTY_GRAPH, GraphStore
 
@@ -79,6 +80,11 @@ def principal_for_role(config: Config, role: str, *, name: str | None = None,
     all_graphs = "*" in spec.graphs
     graphs = frozenset(config.graph_iri(g) for g in config.role_graphs(role))
     return Principal(name or role, role, graphs, spec.write, all_graphs)
+
+
+class UpdateFailed(Exception):
+    """The store refused a checked update (a graph to drop that does not exist, one to create
+    that does); the message names only graphs the principal may write."""
 
 
 class ScopeRefused(Exception):
@@ -168,6 +174,16 @@ _UNCONFINABLE = ("this update could not be confined to your graphs as written; "
                  "write it without comments between its clauses")
 
 
+def _refuse_relative_iris(text: str) -> None:
+    """rdflib resolves relative IRIs with urljoin and forgets BASE after the first operation;
+    Oxigraph follows RFC 3986 and keeps it. A graph name the gate checked as one graph could
+    then be another one to the store, so roles limited to some graphs write absolute IRIs."""
+    for token in tokenize(text):
+        if token.is_word("BASE") or (token.kind == "iri" and not is_absolute_iri(token.text[1:-1])):
+            raise ScopeRefused(400, "updates by a role limited to some graphs must use absolute IRIs "
+                                    "(no BASE, no relative IRIs)")
+
+
 def _verify_confinement(rewritten: str, base_iri: str | None, operations: Sequence[UpdateOperation],
                         confined: dict[int, tuple[list[str], list[str]]]) -> None:
     """Parse the rewritten update again: each operation must write what was checked and read
@@ -195,6 +211,8 @@ def check_update(principal: Principal, text: str, *, using_graph_uris: Sequence[
     using_named_graph_uris = _valid_iris(using_named_graph_uris, "using-named-graph-uri")
     protocol_dataset = bool(using_graph_uris or using_named_graph_uris)
     operations = parse_update(text, base_iri)
+    if not principal.all_graphs:
+        _refuse_relative_iris(text)
     writes: list[str] = []
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in the original text
     confined: dict[int, tuple[list[str], list[str]]] = {}  # operation -> its USING dataset
@@ -421,6 +439,8 @@ class ScopeGate:
                 self.store.update(checked.text, base_iri=base_iri)
             except SyntaxError as exc:
                 raise SparqlSyntaxError(str(exc)) from None
+            except RuntimeError as exc:  # the graphs named were checked: all are the principal's
+                raise UpdateFailed(f"the update failed: {exc}") from None
         return checked
 
     def store_view(self, principal: Principal) -> "ScopedStoreView":

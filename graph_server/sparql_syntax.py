@@ -46,15 +46,26 @@ class ForbiddenFeature(ValueError):
 
 # --- tokenizer ----------------------------------------------------------------------------
 
+# SPARQL 1.1 grammar (section 19.8): the characters of names and the four whitespace characters,
+# so that the tokenizer ends every name, comment and IRI exactly where the parsers do.
+_PN_CHARS_BASE = ("A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D"
+                  "\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\U00010000-\U000EFFFF")
+_PN_CHARS_U = _PN_CHARS_BASE + "_"
+_PN_CHARS = _PN_CHARS_U + r"\-0-9\u00B7\u0300-\u036F\u203F-\u2040"
+_PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
+_PN_PREFIX = f"[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"
+_PN_LOCAL = f"(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?"
 _TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
+    rf"""
+    (?P<ws>[ \t\r\n]+)
   | (?P<comment>\#[^\n\r]*)
-  | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
+  | (?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{{4}}|\\U[0-9A-Fa-f]{{8}})*>)
   | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-  | (?P<var>[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+)
-  | (?P<pname>(?:[^\W\d][\w.\-]*)?:(?:(?:[\w.\-:%]|\\.)*(?:[\w\-:%]|\\.))?)
-  | (?P<word>[^\W\d]\w*)
+  | (?P<var>[?$][{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00B7\u0300-\u036F\u203F-\u2040]*)
+  | (?P<bnode>_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)
+  | (?P<pname>(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?)
+  | (?P<langtag>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)
+  | (?P<word>[A-Za-z][A-Za-z0-9_]*)
   | (?P<number>\d+\.\d*[eE][+-]?\d+|\.\d+(?:[eE][+-]?\d+)?|\d+\.\d+|\d+(?:[eE][+-]?\d+)?)
   | (?P<punct>.)
     """,
@@ -67,7 +78,7 @@ _MODIFIER_WORDS = {"SELECT", "GROUP", "ORDER", "HAVING"}
 
 @dataclass(frozen=True)
 class Token:
-    kind: str  # iri | string | var | pname | word | number | punct
+    kind: str  # iri | string | var | bnode | pname | langtag | word | number | punct
     text: str
     start: int
     end: int
@@ -78,7 +89,7 @@ class Token:
 
     @property
     def ends_operand(self) -> bool:
-        return (self.kind in ("var", "number", "string", "iri", "pname") or self.text == ")"
+        return (self.kind in ("var", "number", "string", "iri", "pname", "bnode", "langtag") or self.text == ")"
                 or (self.kind == "word" and self.text in ("true", "false")))
 
 
@@ -241,23 +252,25 @@ def _neutral_numbers(text: str) -> str:
     return "".join(parts) + text[pos:] if parts else text
 
 
-_CODEPOINT_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+# rdflib expands these everywhere before parsing (as SPARQL 1.1 section 19.2 says), Oxigraph
+# only inside strings and IRIs; the pattern is rdflib's own, so nothing it would expand passes.
+_CODEPOINT_ESCAPE = re.compile(r"\\u([0-9a-f]{4}(?:[0-9a-f]{4})?)", re.IGNORECASE)
+_LONE_CARRIAGE_RETURN = re.compile(r"\r(?!\n)")
 
 
-def refuse_ambiguous_escapes(text: str) -> None:
-    """Refuse `\\u`/`\\U` escapes of ASCII punctuation, spaces and control characters. rdflib
-    expands them before parsing (as the SPARQL spec says), Oxigraph only inside strings and IRIs,
-    so `"\\u0022 #"` or `\\u000a` would be read one way when the gate checks the text and
-    another way when the store runs it. Escaped letters, digits and non-ASCII characters mean
-    the same to both."""
-    for match in _CODEPOINT_ESCAPE.finditer(text):
-        code = int(match[1] or match[2], 16)
-        if code > 0x10FFFF or (code < 128 and not chr(code).isalnum()):
+def refuse_ambiguous_text(text: str) -> None:
+    """Refuse what the parsers read differently. The gate checks a text with rdflib and the
+    store runs it with Oxigraph, so both must see the same tokens: a `\\u` escape expanded by
+    one and not the other can end a string or a comment early (`"\\u0022 #"`), and a carriage
+    return without a line feed ends a comment for Oxigraph but not for rdflib. Requests are
+    UTF-8, so characters can always be sent as themselves."""
+    for pattern, what in ((_CODEPOINT_ESCAPE, "\\u escapes are not accepted: send the character itself"),
+                          (_LONE_CARRIAGE_RETURN, "a carriage return must be followed by a line feed")):
+        match = pattern.search(text)
+        if match is not None:
             line = text.count("\n", 0, match.start()) + 1
             column = match.start() - text.rfind("\n", 0, match.start())
-            raise SparqlSyntaxError(
-                f"the escape {match[0]} is not accepted here: write the character itself "
-                "(inside a string with a backslash escape such as \\\" or \\n)", line, column)
+            raise SparqlSyntaxError(what, line, column)
 
 
 def _parse_and_translate(parse, translate, text: str, base_iri: str | None):
@@ -286,7 +299,7 @@ def parse_query(text: str, base_iri: str | None = None) -> ParsedQuery:
     values, and IRIs are mapped back. (The query runner also uses the shape, to learn which
     kinds of query run long.) Errors come from parsing the text itself, so their
     positions are the caller's (exceptions are not cached: a refused query is parsed again)."""
-    refuse_ambiguous_escapes(text)
+    refuse_ambiguous_text(text)
     if _SHAPE_IRI in text:  # a placeholder written by the client would map back wrongly
         return _parse_query_text(text, base_iri)
     shape, iris = query_shape(text)
@@ -464,6 +477,9 @@ def _template_graphs(clause, default_target: str) -> list[GraphRef]:
 _OPERATION_KEYWORDS = {"INSERT", "DELETE", "WITH", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "LOAD"}
 
 
+_UNSPLIT = "the update could not be split into its operations"
+
+
 def _split_operations(text: str) -> list[tuple[int, int, list[Token]]]:
     """Operations at nesting depth 0, separated by ';', without their PREFIX/BASE prologue."""
     operations: list[tuple[int, int, list[Token]]] = []
@@ -471,11 +487,18 @@ def _split_operations(text: str) -> list[tuple[int, int, list[Token]]]:
 
     def close() -> None:
         body = list(current)
-        while body and body[0].is_word("PREFIX", "BASE"):
-            body = body[3:] if body[0].is_word("PREFIX") else body[2:]
-        if body and body[0].kind == "word" and body[0].text.upper() in _OPERATION_KEYWORDS:
-            operations.append((body[0].start, body[-1].end, body))
         current.clear()
+        while body and body[0].is_word("PREFIX", "BASE"):
+            size = 3 if body[0].is_word("PREFIX") else 2
+            if len(body) < size or body[size - 1].kind != "iri" or (size == 3 and body[1].kind != "pname"):
+                raise SparqlSyntaxError(_UNSPLIT)
+            body = body[size:]
+        if not body:  # after a final ';'
+            return
+        # Every segment must start with an operation: one this reader skipped could still run.
+        if not (body[0].kind == "word" and body[0].text.upper() in _OPERATION_KEYWORDS):
+            raise SparqlSyntaxError(_UNSPLIT)
+        operations.append((body[0].start, body[-1].end, body))
 
     for token in tokenize(text):
         if token.depth == 0 and token.kind == "punct" and token.text == ";":
@@ -488,12 +511,12 @@ def _split_operations(text: str) -> list[tuple[int, int, list[Token]]]:
 
 def parse_update(text: str, base_iri: str | None = None) -> list[UpdateOperation]:
     """Parse an update request into operations with the graphs each reads and writes."""
-    refuse_ambiguous_escapes(text)
+    refuse_ambiguous_text(text)
     update = _parse_and_translate(parseUpdate, translateUpdate, text, base_iri)
     algebra = update if isinstance(update, list) else update.algebra
     spans = _split_operations(text)
     if len(spans) != len(algebra):
-        raise SparqlSyntaxError("the update could not be split into its operations")
+        raise SparqlSyntaxError(_UNSPLIT)
 
     operations: list[UpdateOperation] = []
     for op, (start, end, tokens) in zip(algebra, spans):

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from graph_server.limits import QueryTimeout, ServerBusy
-from graph_server.scopes import Principal, ScopeRefused
+from graph_server.scopes import Principal, ScopeRefused, UpdateFailed
 from graph_server.sparql import render
 from graph_server.sparql.description import service_description, void_description
 from graph_server.sparql.http import (
@@ -103,6 +103,8 @@ def _error_from(exc: Exception) -> HttpError:
         return HttpError(400, str(exc))
     if isinstance(exc, ScopeRefused):
         return HttpError(exc.status, exc.message)
+    if isinstance(exc, UpdateFailed):
+        return HttpError(400, str(exc))
     if isinstance(exc, render.NotAcceptable):
         return HttpError(406, str(exc))
     if isinstance(exc, QueryTimeout):
