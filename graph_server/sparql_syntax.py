@@ -71,6 +71,8 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
+# Words that are values, never keywords or function names (rdflib matches them in any case).
+_VALUE_WORDS = ("TRUE", "FALSE", "UNDEF")
 # Words after which, at the same bracket level, a `(` opens an expression: projections and
 # solution modifiers (SELECT ?a (…), GROUP BY (…), ORDER BY DESC(…), HAVING (…)).
 _MODIFIER_WORDS = {"SELECT", "GROUP", "ORDER", "HAVING"}
@@ -89,8 +91,9 @@ class Token:
 
     @property
     def ends_operand(self) -> bool:
-        return (self.kind in ("var", "number", "string", "iri", "pname", "bnode", "langtag") or self.text == ")"
-                or (self.kind == "word" and self.text in ("true", "false")))
+        """Inside an expression: `)` and the `}` of an EXISTS group end an operand too."""
+        return (self.kind in ("var", "number", "string", "iri", "pname", "bnode", "langtag")
+                or self.text in (")", "}") or self.is_word(*_VALUE_WORDS))
 
 
 class _Brackets:
@@ -133,7 +136,7 @@ class _Brackets:
             return "list"
         if not self.frames or self.modifiers[-1]:
             return "expr"
-        if previous is not None and previous.kind == "word" and previous.text != "a":
+        if previous is not None and previous.kind == "word" and not previous.is_word(*_VALUE_WORDS, "A"):
             return "expr"  # FILTER (, BIND (, a function name
         if (previous is not None and previous.kind in ("iri", "pname")
                 and len(tokens) >= 3 and tokens[-3].is_word("FILTER")):
@@ -256,6 +259,9 @@ def _neutral_numbers(text: str) -> str:
 # only inside strings and IRIs; the pattern is rdflib's own, so nothing it would expand passes.
 _CODEPOINT_ESCAPE = re.compile(r"\\u([0-9a-f]{4}(?:[0-9a-f]{4})?)", re.IGNORECASE)
 _LONE_CARRIAGE_RETURN = re.compile(r"\r(?!\n)")
+# The non-ASCII characters whose upper or lower case is (or holds) an ASCII letter: rdflib
+# matches keywords with str.upper(), so `ſilent:` is SILENT to it and a prefixed name to Oxigraph.
+_FOLDS_TO_ASCII = re.compile("[\u00df\u0130\u0131\u0149\u017f\u01f0\u1e96-\u1e9a\u1e9e\u212a\ufb00-\ufb06]")
 
 
 def refuse_ambiguous_text(text: str) -> None:
@@ -263,14 +269,26 @@ def refuse_ambiguous_text(text: str) -> None:
     store runs it with Oxigraph, so both must see the same tokens: a `\\u` escape expanded by
     one and not the other can end a string or a comment early (`"\\u0022 #"`), and a carriage
     return without a line feed ends a comment for Oxigraph but not for rdflib. Requests are
-    UTF-8, so characters can always be sent as themselves."""
+    UTF-8, so characters can always be sent as themselves. Outside strings and IRIs, the few
+    characters whose case is an ASCII letter (ſ, ı, K, ligatures) are refused as well."""
     for pattern, what in ((_CODEPOINT_ESCAPE, "\\u escapes are not accepted: send the character itself"),
                           (_LONE_CARRIAGE_RETURN, "a carriage return must be followed by a line feed")):
         match = pattern.search(text)
         if match is not None:
-            line = text.count("\n", 0, match.start()) + 1
-            column = match.start() - text.rfind("\n", 0, match.start())
-            raise SparqlSyntaxError(what, line, column)
+            raise _error_at(text, match.start(), what)
+    if _FOLDS_TO_ASCII.search(text):  # rare: only then is the text tokenized here
+        for token in tokenize(text):
+            if token.kind not in ("string", "iri"):
+                match = _FOLDS_TO_ASCII.search(token.text)
+                if match is not None:
+                    raise _error_at(text, token.start + match.start(),
+                                    f"{match[0]!r} is not accepted outside strings and IRIs: "
+                                    "its upper case is an ASCII letter, which makes it read as part of a keyword")
+
+
+def _error_at(text: str, offset: int, message: str) -> SparqlSyntaxError:
+    line = text.count("\n", 0, offset) + 1
+    return SparqlSyntaxError(message, line, offset - text.rfind("\n", 0, offset))
 
 
 def _parse_and_translate(parse, translate, text: str, base_iri: str | None):
@@ -279,6 +297,8 @@ def _parse_and_translate(parse, translate, text: str, base_iri: str | None):
         tree = parse(_neutral_numbers(text))
     except ParseException as exc:
         raise _syntax_error(exc, text) from None
+    except RecursionError:
+        raise SparqlSyntaxError("the request nests brackets too deeply") from None
     refuse_remote_calls(text)
     try:
         return translate(tree, base=base_iri)
@@ -300,7 +320,11 @@ def parse_query(text: str, base_iri: str | None = None) -> ParsedQuery:
     kinds of query run long.) Errors come from parsing the text itself, so their
     positions are the caller's (exceptions are not cached: a refused query is parsed again)."""
     refuse_ambiguous_text(text)
-    if _SHAPE_IRI in text:  # a placeholder written by the client would map back wrongly
+    # The shape is cut along the tokenizer's reading of strings; a text that names SERVICE
+    # anywhere (even inside what looks like a string) is parsed as sent, so that a string the
+    # tokenizer misread can never hide a SERVICE from the parser. So is a text that uses the
+    # shape's placeholder IRIs itself (they would map back wrongly).
+    if _SHAPE_IRI in text or _SERVICE_WORD.search(text):
         return _parse_query_text(text, base_iri)
     shape, iris = query_shape(text)
     try:
@@ -320,6 +344,8 @@ def parse_query(text: str, base_iri: str | None = None) -> ParsedQuery:
 
 
 _SHAPE_IRI = "urn:x-schakel-shape:"
+# SERVICE as a word of its own (not inside cpsv:PublicService); IGNORECASE also matches ſ and K.
+_SERVICE_WORD = re.compile(r"(?<![\w:])service(?![\w:])", re.IGNORECASE)
 
 
 @lru_cache(maxsize=256)

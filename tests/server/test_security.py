@@ -201,6 +201,12 @@ def test_service_is_refused_and_makes_no_connection(server, listener, role):
         'SELECT * { OPTIONAL { ?s ?p "x"@select . # \\U000a } FILTER(?x != """\n'
         f'?s ?p ( ?s <urn:a#> ) }} SERVICE <{url}> {{ ?x ?y ?z }} }} # \\U000a """) }}',
         f"SELECT * {{ ?s ?p ?o # \r SERVICE <{url}> {{ ?x ?y ?z }}\n}}",
+        # the tokenizer once read `<#>` after an EXISTS group as an IRI, so the shape rdflib
+        # parsed had the SERVICE inside a string (second security review)
+        f'SELECT * WHERE {{ FILTER(EXISTS {{ }} <#>"""\n?o) SERVICE <{url}> {{ ?a ?b ?c }} '
+        'FILTER(EXISTS { } <\n#"""\n?o) }',
+        f'SELECT * WHERE {{ ?s ?p (true (?b <#x>)) . # """\n"""\nSERVICE <{url}> {{ ?a ?b ?c }}\n#"""\n}}',
+        f"SELECT * {{ \u017fervice <{url}> {{ ?s ?p ?o }} }}",
     ]
     with server.client(role) as client:
         for query in queries:
@@ -321,6 +327,12 @@ DISAGREEING_UPDATES = [
     "BASE <https://data.tienen.be/archief/> INSERT DATA {{ GRAPH <{own}> {{ <urn:a> <urn:b> <urn:c> }} }} ; "
     "ADD <graph/catalogus> TO <{own}>",
     "INSERT DATA {{ GRAPH <///graph/catalogus> {{ <urn:a> <urn:b> <urn:c> }} }}",
+    # rdflib matches keywords with str.upper(): ſilent: (long s) is SILENT to it, a prefixed
+    # name for the sociaal graph to Oxigraph (second security review)
+    "PREFIX : <{own}> PREFIX \u017filent: <{g}> ADD \u017filent: TO <{own}>",
+    "PREFIX : <{own}> PREFIX s\u0131lent: <{g}> MOVE s\u0131lent: TO <{own}>",
+    # a relative IRI inside a collection after `true`, once missed by the relative-IRI check
+    "INSERT {{ GRAPH <{own}> {{ ?s ?p (true (?b <rel>)) }} }} WHERE {{ ?s ?p ?b }}",
 ]
 
 
@@ -455,6 +467,9 @@ def test_malformed_and_oversized_requests(server):
         assert client.get("/sparql", params={"query": big}).status_code in (413, 414, 431)
         assert client.post("/sparql", content="ASK {}", headers={"content-type": "text/plain"}).status_code == 415
         assert client.get("/sparql", params={"query": "ASK {}"}, headers={"Accept": "image/png"}).status_code == 406
+        deep = "SELECT * { FILTER(" + "(" * 40 + "1" + ")" * 40 + ") }"
+        response = client.get("/sparql", params={"query": deep})
+        assert response.status_code == 400 and "deeply" in response.text
         assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200  # still serving
 
 

@@ -21,10 +21,14 @@ def test_less_than_after_an_operand_in_an_expression_is_no_iri():
         "{", "FILTER", "(", "?a", "<", "=", "?b", "&", "&", "STR", "(", "?x", ")", "<", "'z'", ")", "}",
         "ORDER", "BY", "DESC", "(", "?x", "<", "3", ")"]
     assert texts("SELECT (?a<?b AS ?lt) {}")[:5] == ["SELECT", "(", "?a", "<", "?b"]
+    # the group of an EXISTS ends an operand too
+    assert texts('{ FILTER(EXISTS { } <#>"""\n?o) }') == [
+        "{", "FILTER", "(", "EXISTS", "{", "}", "<", "?o", ")", "}"]
 
 
 @pytest.mark.parametrize("query, iris", [
     ("{ ?s <p> ( <a> <b> ) }", ["<p>", "<a>", "<b>"]),  # a collection
+    ("{ ?s <p> ( true ( ?b <a> ) UNDEF ( <b> ) ) }", ["<p>", "<a>", "<b>"]),  # collections after values
     ("{ VALUES (?x ?y) { (<a> <b>) (UNDEF <c>) } }", ["<a>", "<b>", "<c>"]),
     ("VALUES ?x { <a> <b> }", ["<a>", "<b>"]),
     ("{ FILTER(?x IN (<a>, <b>)) FILTER(?x = <c>) BIND(<d> AS ?e) }", ["<a>", "<b>", "<c>", "<d>"]),
