@@ -261,6 +261,11 @@ _CODEPOINT_ESCAPE = re.compile(r"\\u([0-9a-f]{4}(?:[0-9a-f]{4})?)", re.IGNORECAS
 _LONE_CARRIAGE_RETURN = re.compile(r"\r(?!\n)")
 # The non-ASCII characters whose upper or lower case is (or holds) an ASCII letter: rdflib
 # matches keywords with str.upper(), so `ſilent:` is SILENT to it and a prefixed name to Oxigraph.
+# Oxigraph matches a keyword at the start of a longer name where the grammar allows an optional
+# keyword before a graph name: `ADD GRAPHx: TO …` is GRAPH + `x:` to it, one prefixed name to
+# rdflib. Prefixed names that start with such a keyword are refused.
+_GLUED_KEYWORD = re.compile(r"(?<![\w.\-])(graph|silent|service|named|default)[^\s:<>(){}\[\]]*:",
+                            re.IGNORECASE)
 _FOLDS_TO_ASCII = re.compile("[\u00df\u0130\u0131\u0149\u017f\u01f0\u1e96-\u1e9a\u1e9e\u212a\ufb00-\ufb06]")
 
 
@@ -270,20 +275,27 @@ def refuse_ambiguous_text(text: str) -> None:
     one and not the other can end a string or a comment early (`"\\u0022 #"`), and a carriage
     return without a line feed ends a comment for Oxigraph but not for rdflib. Requests are
     UTF-8, so characters can always be sent as themselves. Outside strings and IRIs, the few
-    characters whose case is an ASCII letter (ſ, ı, K, ligatures) are refused as well."""
+    characters whose case is an ASCII letter (ſ, ı, K, ligatures) are refused as well, and so
+    are prefixed names that start with a keyword Oxigraph would split off (`GRAPHx:`)."""
     for pattern, what in ((_CODEPOINT_ESCAPE, "\\u escapes are not accepted: send the character itself"),
                           (_LONE_CARRIAGE_RETURN, "a carriage return must be followed by a line feed")):
         match = pattern.search(text)
         if match is not None:
             raise _error_at(text, match.start(), what)
-    if _FOLDS_TO_ASCII.search(text):  # rare: only then is the text tokenized here
+    if _FOLDS_TO_ASCII.search(text) or _GLUED_KEYWORD.search(text):  # rare: only then tokenize
         for token in tokenize(text):
-            if token.kind not in ("string", "iri"):
-                match = _FOLDS_TO_ASCII.search(token.text)
-                if match is not None:
-                    raise _error_at(text, token.start + match.start(),
-                                    f"{match[0]!r} is not accepted outside strings and IRIs: "
-                                    "its upper case is an ASCII letter, which makes it read as part of a keyword")
+            if token.kind in ("string", "iri"):
+                continue
+            match = _FOLDS_TO_ASCII.search(token.text)
+            if match is not None:
+                raise _error_at(text, token.start + match.start(),
+                                f"{match[0]!r} is not accepted outside strings and IRIs: "
+                                "its upper case is an ASCII letter, which makes it read as part of a keyword")
+            glued = _GLUED_KEYWORD.match(token.text) if token.kind == "pname" else None
+            if glued is not None and len(token.text.partition(":")[0]) > len(glued[1]):
+                raise _error_at(text, token.start,
+                                f"the prefix of {token.text!r} starts with the keyword {glued[1].upper()}, "
+                                "which one SPARQL parser reads as that keyword: choose another prefix")
 
 
 def _error_at(text: str, offset: int, message: str) -> SparqlSyntaxError:

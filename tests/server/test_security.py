@@ -333,6 +333,10 @@ DISAGREEING_UPDATES = [
     "PREFIX : <{own}> PREFIX s\u0131lent: <{g}> MOVE s\u0131lent: TO <{own}>",
     # a relative IRI inside a collection after `true`, once missed by the relative-IRI check
     "INSERT {{ GRAPH <{own}> {{ ?s ?p (true (?b <rel>)) }} }} WHERE {{ ?s ?p ?b }}",
+    # Oxigraph splits a keyword off the start of a name: GRAPH + `x:` (third security review)
+    "PREFIX GRAPHx: <{own}> PREFIX x: <{g}> ADD GRAPHx: TO <{own}>",
+    "PREFIX graphs: <{own}> PREFIX s: <{g}> COPY <{own}> TO graphs:",
+    "PREFIX SILENTx: <{own}> PREFIX x: <{g}> MOVE SILENTx: TO <{own}>",
 ]
 
 
