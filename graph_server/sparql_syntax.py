@@ -180,11 +180,13 @@ def tokenize(text: str) -> list[Token]:
 
 
 def refuse_remote_calls(text: str) -> None:
-    """Refuse SERVICE and LOAD wherever they appear as keywords."""
+    """Refuse SERVICE and LOAD wherever they appear as keywords, also right before a prefixed
+    name's colon (`SERVICE:x` is the keyword and `:x` to both parsers)."""
     for token in tokenize(text):
-        if token.is_word("SERVICE"):
+        word = token.text.partition(":")[0].upper() if token.kind == "pname" else None
+        if token.is_word("SERVICE") or word == "SERVICE":
             raise ForbiddenFeature("SERVICE (federated query) is not allowed on this endpoint")
-        if token.is_word("LOAD"):
+        if token.is_word("LOAD") or word == "LOAD":
             raise ForbiddenFeature("LOAD is not allowed on this endpoint")
 
 
@@ -356,8 +358,9 @@ def parse_query(text: str, base_iri: str | None = None) -> ParsedQuery:
 
 
 _SHAPE_IRI = "urn:x-schakel-shape:"
-# SERVICE as a word of its own (not inside cpsv:PublicService); IGNORECASE also matches ſ and K.
-_SERVICE_WORD = re.compile(r"(?<![\w:])service(?![\w:])", re.IGNORECASE)
+# SERVICE as a word of its own or a prefix (not inside cpsv:PublicService or ex:service);
+# IGNORECASE also matches ſ and K.
+_SERVICE_WORD = re.compile(r"(?<![\w:])service(?!\w)", re.IGNORECASE)
 
 
 @lru_cache(maxsize=256)

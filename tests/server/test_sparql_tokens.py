@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph_server.sparql_syntax import tokenize
+from graph_server.sparql_syntax import ForbiddenFeature, refuse_remote_calls, tokenize
 
 
 def texts(query: str) -> list[str]:
@@ -45,3 +45,11 @@ def test_numbers_and_prefixed_names_end_where_the_grammar_ends_them():
     assert texts("?s ex:C. ?t ex:p .5, 1.5e3, 2.E1") == [
         "?s", "ex:C", ".", "?t", "ex:p", ".5", ",", "1.5e3", ",", "2.E1"]
     assert texts(r"?s ex:a\.b.c ?o") == ["?s", r"ex:a\.b.c", "?o"]
+
+
+@pytest.mark.parametrize("text", ["SELECT * { SERVICE:x { ?s ?p ?o } }", "SELECT * { service silent:x { } }",
+                                  "LOAD:x", "SELECT * { SERVICE <http://x/> { } }"])
+def test_the_tokenizer_alone_refuses_service_and_load(text):
+    # the second reader behind rdflib's algebra check: `SERVICE:x` is the keyword and `:x`
+    with pytest.raises(ForbiddenFeature):
+        refuse_remote_calls(text)
