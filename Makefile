@@ -33,8 +33,8 @@ demo: setup
 	$(VENV)/bin/schakel generate --scale $(SCALE) --seed $(SEED) --out var/sources
 	$(VENV)/bin/schakel ingest --sources var/sources --store var/store
 	@echo "Demo keys to sign in at /aanmelden (stored hashed in var/api_keys.toml):"
-	@$(VENV)/bin/schakel token create --role balie --name demo-balie | head -1 | sed 's/^/  balie:     /'
-	@$(VENV)/bin/schakel token create --role beheerder --name demo-beheerder | head -1 | sed 's/^/  beheerder: /'
+	@$(VENV)/bin/schakel token create --role balie --name demo-balie | sed -n '1s/^/  balie:     /p'
+	@$(VENV)/bin/schakel token create --role beheerder --name demo-beheerder | sed -n '1s/^/  beheerder: /p'
 	$(VENV)/bin/schakel serve --store var/store
 
 test: setup

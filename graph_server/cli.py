@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 # Subcommand name -> module under graph_server.commands. Imported lazily so that `schakel
@@ -40,13 +41,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.run(args) or 0)
+        status = int(args.run(args) or 0)
+        sys.stdout.flush()  # a reader that went away is noticed here, not at interpreter exit
+        return status
     except (UserError, ConfigError, StoreError) as exc:
         print(f"schakel: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("schakel: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`schakel token create | head -1`): what it wanted was written.
+        # Point stdout at /dev/null so that the interpreter's final flush cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ tokens signed with real RSA and EC keys; the rate limit per principal."""
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 import tomllib
 
 import pytest
@@ -70,6 +72,17 @@ def test_token_create_command(server, capsys):
     from graph_server.cli import UserError
     with pytest.raises(UserError):
         bad.run(bad)
+
+
+def test_token_create_into_a_closed_pipe_ends_quietly(server):
+    # `schakel token create | head -1` (make demo does the like): the reader leaves early
+    command = [sys.executable, "-m", "graph_server.cli", "token", "create", "--role", "balie",
+               "--name", "piped", "--config", str(server.config.path)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # before the interpreter has even started
+    _, errors = process.communicate(timeout=60)
+    assert process.returncode == 0, errors
+    assert b"Traceback" not in errors and b"Exception ignored" not in errors
 
 
 @pytest.mark.parametrize("key", ["rsa", "ec"])
