@@ -19,9 +19,9 @@ the store's default graph) are refused for principals that do not see every grap
 from __future__ import annotations
 
 import threading
-from functools import partial
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import pyoxigraph as ox
 

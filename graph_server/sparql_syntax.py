@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -179,10 +180,10 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
-def refuse_remote_calls(text: str) -> None:
+def refuse_remote_calls(tokens: Iterable[Token]) -> None:
     """Refuse SERVICE and LOAD wherever they appear as keywords, also right before a prefixed
     name's colon (`SERVICE:x` is the keyword and `:x` to both parsers)."""
-    for token in tokenize(text):
+    for token in tokens:
         word = token.text.partition(":")[0].upper() if token.kind == "pname" else None
         if token.is_word("SERVICE") or word == "SERVICE":
             raise ForbiddenFeature("SERVICE (federated query) is not allowed on this endpoint")
@@ -243,14 +244,14 @@ def parseUpdate(text: str):
         return _rdflib_parser.parseUpdate(text)
 
 
-def _neutral_numbers(text: str) -> str:
+def _neutral_numbers(text: str, tokens: Iterable[Token]) -> str:
     """`text` with every number written as 0 padded to the same length. rdflib's parser fails
     on a negative decimal in a triple pattern (`?s ex:v -2.5`: TypeError on negating a Decimal)
     and nothing read from its parse depends on a number's value; the padding keeps every
     error position where it was."""
     parts: list[str] = []
     pos = 0
-    for token in tokenize(text):
+    for token in tokens:
         if token.kind == "number":
             parts += [text[pos:token.start], "0".ljust(len(token.text))]
             pos = token.end
@@ -261,13 +262,13 @@ def _neutral_numbers(text: str) -> str:
 # only inside strings and IRIs; the pattern is rdflib's own, so nothing it would expand passes.
 _CODEPOINT_ESCAPE = re.compile(r"\\u([0-9a-f]{4}(?:[0-9a-f]{4})?)", re.IGNORECASE)
 _LONE_CARRIAGE_RETURN = re.compile(r"\r(?!\n)")
-# The non-ASCII characters whose upper or lower case is (or holds) an ASCII letter: rdflib
-# matches keywords with str.upper(), so `ſilent:` is SILENT to it and a prefixed name to Oxigraph.
 # Oxigraph matches a keyword at the start of a longer name where the grammar allows an optional
 # keyword before a graph name: `ADD GRAPHx: TO …` is GRAPH + `x:` to it, one prefixed name to
 # rdflib. Prefixed names that start with such a keyword are refused.
 _GLUED_KEYWORD = re.compile(r"(?<![\w.\-])(graph|silent|service|named|default)[^\s:<>(){}\[\]]*:",
                             re.IGNORECASE)
+# The non-ASCII characters whose upper or lower case is (or holds) an ASCII letter: rdflib
+# matches keywords with str.upper(), so `ſilent:` is SILENT to it and a prefixed name to Oxigraph.
 _FOLDS_TO_ASCII = re.compile("[\u00df\u0130\u0131\u0149\u017f\u01f0\u1e96-\u1e9a\u1e9e\u212a\ufb00-\ufb06]")
 
 
@@ -307,13 +308,14 @@ def _error_at(text: str, offset: int, message: str) -> SparqlSyntaxError:
 
 def _parse_and_translate(parse, translate, text: str, base_iri: str | None):
     """Parse, refuse SERVICE/LOAD, translate to algebra; every failure is a SparqlSyntaxError."""
+    tokens = tokenize(text)
     try:
-        tree = parse(_neutral_numbers(text))
+        tree = parse(_neutral_numbers(text, tokens))
     except ParseException as exc:
         raise _syntax_error(exc, text) from None
     except RecursionError:
         raise SparqlSyntaxError("the request nests brackets too deeply") from None
-    refuse_remote_calls(text)
+    refuse_remote_calls(tokens)
     try:
         return translate(tree, base=base_iri)
     except ParseException as exc:

@@ -52,4 +52,4 @@ def test_numbers_and_prefixed_names_end_where_the_grammar_ends_them():
 def test_the_tokenizer_alone_refuses_service_and_load(text):
     # the second reader behind rdflib's algebra check: `SERVICE:x` is the keyword and `:x`
     with pytest.raises(ForbiddenFeature):
-        refuse_remote_calls(text)
+        refuse_remote_calls(tokenize(text))
